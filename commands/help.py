@@ -1,0 +1,25 @@
+"""HELP: every command's usage and help, straight from the registry."""
+from ircish import errors
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("HELP", usage="[<command>]", aliases=("HELPOP",),
+         help="List the commands, or show one command's usage and help.")
+def help_(ctx: Context, subject: str = "") -> None:
+    registry = ctx.server.registry
+    if not subject:
+        ctx.reply(N.RPL_HELPSTART, "*", "Commands (HELP <command> for more):")
+        for cmd in registry.commands():
+            ctx.reply(N.RPL_HELPTXT, "*", f"{cmd.synopsis:<40} {cmd.help}")
+        ctx.reply(N.RPL_ENDOFHELP, "*", "End of /HELP")
+        return
+    cmd = registry.get(subject)
+    if cmd is None:
+        raise errors.HelpNotFound(subject)
+    ctx.reply(N.RPL_HELPSTART, cmd.name, f"Usage: {cmd.synopsis}")
+    ctx.reply(N.RPL_HELPTXT, cmd.name, cmd.help)
+    if cmd.aliases:
+        ctx.reply(N.RPL_HELPTXT, cmd.name, "Also: " + ", ".join(cmd.aliases))
+    ctx.reply(N.RPL_ENDOFHELP, cmd.name, "End of /HELP")

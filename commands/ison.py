@@ -1,0 +1,15 @@
+"""ISON: which of these nicks are online (used by clients' notify lists)."""
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("ISON", usage="<nick>...", help="Tell which of the given nicks are online.")
+def ison(ctx: Context, *nicks: str) -> None:
+    online = []
+    for item in nicks:
+        for nick in item.split():
+            user = ctx.server.nicks.get(nick)
+            if user is not None and user.registered:
+                online.append(user.nick)
+    ctx.reply(N.RPL_ISON, " ".join(online))

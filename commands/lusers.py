@@ -1,0 +1,9 @@
+"""LUSERS: how many users and rooms the server has."""
+from ircish.context import Context
+from ircish.registry import command
+from ircish.replies import send_lusers
+
+
+@command("LUSERS", usage="[<mask>] [<server>]", help="Show user and room counts.")
+def lusers(ctx: Context, *ignored: str) -> None:
+    send_lusers(ctx)

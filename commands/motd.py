@@ -1,0 +1,9 @@
+"""MOTD: the message of the day."""
+from ircish.context import Context
+from ircish.registry import command
+from ircish.replies import send_motd
+
+
+@command("MOTD", usage="[<server>]", help="Show the message of the day.")
+def motd(ctx: Context, server: str = "") -> None:
+    send_motd(ctx)

@@ -1,0 +1,19 @@
+"""NAMES: who is in a room."""
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.protocol import split_list
+from ircish.registry import command
+from ircish.replies import send_names
+
+
+@command("NAMES", usage="[<room>{,<room>}]", help="List the members of rooms.")
+def names(ctx: Context, rooms: str = "") -> None:
+    if not rooms:
+        ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
+        return
+    for name in split_list(rooms):
+        room = ctx.server.rooms.find(name)
+        if room is None:
+            ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list.")
+        else:
+            send_names(ctx, room)

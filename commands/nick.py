@@ -1,0 +1,27 @@
+"""NICK: choose a nickname at registration, or change it later."""
+from ircish import errors
+from ircish.context import Context
+from ircish.protocol import Message, is_valid_nick
+from ircish.registry import command
+from ircish.replies import complete_registration
+from ircish.state import deliver
+
+
+@command("NICK", usage="<nick>", min_params=0, before_registration=True,
+         help="Set or change your nickname; everyone who shares a room with you sees it.")
+def nick(ctx: Context, new: str = "") -> None:
+    if not new:
+        raise errors.NoNicknameGiven()
+    if not is_valid_nick(new, ctx.settings.nick_length):
+        raise errors.ErroneousNickname(new)
+    user = ctx.user
+    if new == user.nick:
+        return
+    if not user.registered:
+        ctx.server.nicks.claim(user, new)
+        complete_registration(ctx)
+        return
+    old_prefix = user.prefix
+    ctx.server.nicks.claim(user, new)
+    line = Message("NICK", [new], source=old_prefix).to_bytes()
+    deliver(user.peers() | {user}, line)

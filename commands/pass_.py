@@ -1,0 +1,12 @@
+"""PASS: the connection password, given before NICK/USER."""
+from ircish import errors
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("PASS", usage="<password>", before_registration=True,
+         help="Give the server password (only needed if the server has one).")
+def pass_(ctx: Context, password: str) -> None:
+    if ctx.user.registered:
+        raise errors.AlreadyRegistered()
+    ctx.conn.password = password

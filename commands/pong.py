@@ -1,0 +1,9 @@
+"""PONG: the answer to the server's keep-alive PING (any input resets the timer)."""
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("PONG", usage="[<token>] [<token>]", before_registration=True,
+         help="Answer the server's PING (clients do this for you).")
+def pong(ctx: Context, *tokens: str) -> None:
+    ctx.conn.ping_sent = False

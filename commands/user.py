@@ -1,0 +1,21 @@
+"""USER: the username and real name, the second half of registration."""
+from ircish import errors
+from ircish.context import Context
+from ircish.registry import command
+from ircish.replies import complete_registration
+
+USERNAME_LENGTH = 16
+_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.[]{}\\`^|")
+
+
+@command("USER", usage="<username> <mode> <unused> <realname>", before_registration=True,
+         help="Register your username and real name (sent once, with NICK).")
+def user(ctx: Context, username: str, mode: str, unused: str, realname: str) -> None:
+    if ctx.user.registered or ctx.user.username:
+        raise errors.AlreadyRegistered()
+    cleaned = "".join(c for c in username if c in _ALLOWED)[: USERNAME_LENGTH - 1]
+    if not cleaned:
+        raise errors.NeedMoreParams("USER")
+    ctx.user.username = "~" + cleaned  # "~": no ident check was made
+    ctx.user.realname = realname
+    complete_registration(ctx)

@@ -1,0 +1,11 @@
+"""VERSION: the server's software version and features."""
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.registry import command
+from ircish.replies import VERSION, send_isupport
+
+
+@command("VERSION", usage="[<server>]", help="Show the server's version.")
+def version(ctx: Context, server: str = "") -> None:
+    ctx.reply(N.RPL_VERSION, VERSION, ctx.settings.server_name, "ircish, a threaded IRC server")
+    send_isupport(ctx)

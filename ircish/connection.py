@@ -1,0 +1,124 @@
+"""One client connection: its reader thread, its outbox, and how it ends.
+
+The reader thread is the only thread a client has. It reads, frames, parses and
+dispatches; replies and relayed lines go to outboxes and are flushed at the end of
+each chunk of input (`delivery_batch`). Any thread may ask a connection to end
+(`terminate`); only the reader thread cleans up, in `run`'s `finally`, so a client
+leaves the rooms and the nick table exactly once whatever killed it.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from . import errors
+from .context import Context
+from .outbox import Outbox, delivery_batch
+from .protocol import LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError, decode, parse_line
+from .state import User
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger(__name__)
+
+RECV_SIZE = 16384
+
+
+class Connection:
+    def __init__(self, server: Server, sock: socket.socket, address: tuple) -> None:
+        self.server = server
+        self.sock = sock
+        self.address = address
+        self.outbox = Outbox(sock, server.writer, server.settings.sendq, self.terminate)
+        self.user = User(send=self.outbox.put, host=address[0])
+        self.lines = LineBuffer()
+        self.ctx = Context(server, self)
+        self.connected_at = time.monotonic()
+        self.last_heard = self.connected_at   # monotonic time of the last input
+        self.ping_sent = False
+        self.cap_negotiating = False
+        self.password: str | None = None
+        self._close_reason: str | None = None
+        self._closing_lock = threading.Lock()
+
+    # --- ending -------------------------------------------------------------------
+
+    @property
+    def closing(self) -> bool:
+        return self._close_reason is not None
+
+    def terminate(self, reason: str, error_line: bool = True) -> None:
+        """End this connection from any thread: the first reason wins. The reader
+        thread wakes up (its socket is shut down) and does the cleanup."""
+        with self._closing_lock:
+            if self._close_reason is not None:
+                return
+            self._close_reason = reason
+        if error_line:
+            self.send_error(f"Closing Link: {self.user.host} ({reason})")
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def quit(self, reason: str) -> None:
+        """The client's own QUIT: it gets ERROR, the others see `Quit: reason`."""
+        shown = f"Quit: {reason}" if reason else "Client Quit"
+        self.send_error(f"Closing Link: {self.user.host} ({shown})")
+        with self._closing_lock:
+            if self._close_reason is None:
+                self._close_reason = shown
+
+    def send_error(self, text: str) -> None:
+        self.outbox.put(f"ERROR :{text}\r\n".encode("utf-8", "replace"))
+        self.outbox.flush()
+
+    # --- reading ------------------------------------------------------------------
+
+    def run(self) -> None:
+        reason = "Connection closed"
+        try:
+            while not self.closing:
+                data = self.sock.recv(RECV_SIZE)
+                if not data:
+                    reason = "Remote host closed the connection"
+                    break
+                self.last_heard = time.monotonic()
+                self.ping_sent = False
+                with delivery_batch():
+                    for line in self.lines.feed(data):
+                        self.handle(line)
+                        if self.closing:
+                            break
+        except ConnectionResetError:
+            reason = "Connection reset by peer"
+        except OSError as exc:
+            reason = f"Read error: {exc.strerror or exc}"
+        except Exception:  # a bug must not leave a ghost user behind
+            log.exception("connection %s: unexpected error", self.address)
+            reason = "Internal error"
+        finally:
+            self.server.disconnect(self, self._close_reason or reason)
+
+    def handle(self, line: bytes | LineTooLong) -> None:
+        ctx = self.ctx
+        if line is LINE_TOO_LONG:
+            ctx.reply(errors.InputTooLong.numeric, errors.InputTooLong.text)
+            return
+        assert isinstance(line, bytes)
+        text = decode(line)
+        if text.startswith("/"):
+            msg = self.server.registry.parse_slash(text)
+        else:
+            try:
+                msg = parse_line(text)
+            except ProtocolError:
+                return  # nothing that names a command: nothing to answer
+        try:
+            self.server.registry.dispatch(ctx, msg)
+        except Exception:
+            log.exception("command %s from %s failed", msg.command, self.user.nick)

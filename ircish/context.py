@@ -1,0 +1,47 @@
+"""What a command handler gets: the user it runs for, the server, and a reply API.
+
+Handlers never touch sockets: everything they send goes through `reply`/`send`, which
+only queue bytes on an outbox (see `outbox.py`).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .errors import IrcError
+from .protocol import Message
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .server import Server
+
+
+class Context:
+    __slots__ = ("server", "conn", "user", "message")
+
+    def __init__(self, server: Server, conn: Connection) -> None:
+        self.server = server
+        self.conn = conn
+        self.user = conn.user
+        self.message: Message | None = None
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.server.settings
+
+    def reply(self, numeric: str, *params: str) -> None:
+        """A numeric to this user: `:<server> <numeric> <nick> <params…>`."""
+        self.user.send(self.server.numeric(self.user, numeric, *params))
+
+    def send(self, msg: Message, force_trailing: bool = False) -> None:
+        self.user.send(msg.to_bytes(force_trailing))
+
+    def each(self, items: Iterable[str], action: Callable[[str], None],
+             quiet: bool = False) -> None:
+        """Run `action` on each target of a list parameter (`#a,#b`): an error on one
+        is answered (unless `quiet`) and the others still run."""
+        for item in items:
+            try:
+                action(item)
+            except IrcError as exc:
+                if not quiet:
+                    self.reply(exc.numeric, *exc.reply_params())

@@ -1,0 +1,195 @@
+"""Outbound data: how a line queued for a client reaches its socket.
+
+Queuing a line (`Outbox.put`) is a list append under the outbox's own lock: no socket
+call and no thread wake-up, so fanning a message out to N room members costs N appends.
+The sending thread opens a `delivery_batch()` around each chunk of input it handles;
+every outbox touched in the batch is flushed once at its end, its queued lines leaving
+in one non-blocking `send`. Whatever the kernel will not take now stays queued and is
+handed to the single `Writer` thread, which finishes it when the socket turns writable;
+meanwhile new lines just append. A client whose queue passes the SendQ limit is
+dropped through `on_fatal`, alone: nobody else ever waits on it.
+"""
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+_batch = threading.local()
+
+
+@contextmanager
+def delivery_batch() -> Iterator[None]:
+    """Defer flushes to the end of the block (nested blocks join the outer one)."""
+    if getattr(_batch, "pending", None) is not None:
+        yield
+        return
+    pending: list[Outbox] = []
+    _batch.pending = pending
+    try:
+        yield
+    finally:
+        _batch.pending = None
+        for outbox in pending:
+            outbox.flush()
+
+
+class Outbox:
+    def __init__(self, sock: socket.socket, writer: Writer, limit: int,
+                 on_fatal: Callable[[str], None]) -> None:
+        self.sock = sock
+        self.fileno = sock.fileno()
+        self.limit = limit
+        self._writer = writer
+        self._on_fatal = on_fatal
+        self._lock = threading.Lock()
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._scheduled = False   # a flush is already due (in some thread's batch)
+        self._waiting = False     # the writer owns the next flush (socket was full)
+        self.closed = False
+
+    @property
+    def queued(self) -> int:
+        return self._size
+
+    def put(self, data: bytes) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self._chunks.append(data)
+            self._size += len(data)
+            if self._size > self.limit:
+                self._close_locked()
+                overflow = True
+            else:
+                overflow = False
+                if self._scheduled or self._waiting:
+                    return
+                self._scheduled = True
+        if overflow:
+            self._on_fatal("SendQ exceeded")
+            return
+        pending = getattr(_batch, "pending", None)
+        if pending is None:
+            self.flush()
+        else:
+            pending.append(self)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._scheduled = False
+            if self._waiting or self.closed or not self._chunks:
+                return
+            error = self._send_locked()
+        self._after_send(error)
+
+    def on_writable(self) -> None:
+        """Called by the writer thread when the socket can take more."""
+        with self._lock:
+            self._waiting = False
+            if self.closed or not self._chunks:
+                return
+            error = self._send_locked()
+        self._after_send(error)
+
+    def _send_locked(self) -> OSError | None:
+        chunks = self._chunks
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        try:
+            sent = self.sock.send(data, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            self._close_locked()
+            return exc
+        if sent == len(data):
+            chunks.clear()
+            self._size = 0
+        else:
+            self._chunks = [data[sent:]]
+            self._size = len(data) - sent
+            self._waiting = True
+        return None
+
+    def _after_send(self, error: OSError | None) -> None:
+        if error is not None:
+            self._on_fatal(f"Write error: {error.strerror or error}")
+        elif self._waiting:
+            self._writer.watch(self)
+
+    def _close_locked(self) -> None:
+        self.closed = True
+        self._chunks = []
+        self._size = 0
+
+    def close(self) -> None:
+        """Stop accepting lines (what is queued is dropped) and leave the writer."""
+        with self._lock:
+            self._close_locked()
+        self._writer.forget(self)
+
+
+class Writer:
+    """The one thread that finishes writes the kernel could not take at once.
+
+    Uses epoll in one-shot mode, so registering from any thread is safe and each
+    readiness event hands the outbox back exactly once.
+    """
+
+    def __init__(self) -> None:
+        self._epoll = select.epoll()
+        self._lock = threading.Lock()
+        self._watched: dict[int, Outbox] = {}
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._thread.join(timeout=2)
+        self._epoll.close()
+
+    def watch(self, outbox: Outbox) -> None:
+        mask = select.EPOLLOUT | select.EPOLLONESHOT
+        with self._lock:
+            if outbox.closed:
+                return
+            try:
+                if outbox.fileno in self._watched:
+                    self._epoll.modify(outbox.fileno, mask)
+                else:
+                    self._epoll.register(outbox.fileno, mask)
+            except OSError as exc:  # the socket is already gone
+                log.debug("writer: cannot watch fd %d: %s", outbox.fileno, exc)
+                return
+            self._watched[outbox.fileno] = outbox
+
+    def forget(self, outbox: Outbox) -> None:
+        """Must be called before the outbox's socket is closed (its fd may be reused)."""
+        with self._lock:
+            if self._watched.get(outbox.fileno) is outbox:
+                del self._watched[outbox.fileno]
+                try:
+                    self._epoll.unregister(outbox.fileno)
+                except OSError:
+                    pass
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                events = self._epoll.poll(0.5)
+            except InterruptedError:
+                continue
+            for fd, _ in events:
+                with self._lock:
+                    outbox = self._watched.get(fd)
+                if outbox is not None:
+                    outbox.on_writable()

@@ -1,0 +1,242 @@
+"""The IRC wire format, with no sockets in it (bytes in, messages out, and back).
+
+Everything here is pure: framing a byte stream into lines, parsing a line into a
+`Message` (IRCv3 tags, source, command, up to 15 params), serializing it back,
+casefolding and name validation. The server and the client both build on it, and
+its tests are tables of vectors (the community's `irc-parser-tests`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+MAX_LINE = 512        # the message part, CRLF included (RFC 1459 §2.3)
+MAX_TAGS = 8191       # IRCv3 message-tags: the tag part, '@' and the trailing space included
+MAX_PARAMS = 15
+
+
+class ProtocolError(ValueError):
+    """A line that cannot be parsed as an IRC message at all (no command)."""
+
+
+# --- tags -------------------------------------------------------------------------
+
+_TAG_UNESCAPES = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+_TAG_ESCAPES = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
+
+
+def unescape_tag_value(value: str) -> str:
+    if "\\" not in value:
+        return value
+    out: list[str] = []
+    chars = iter(value)
+    for ch in chars:
+        if ch != "\\":
+            out.append(ch)
+            continue
+        nxt = next(chars, "")
+        # An unknown escape drops the backslash; a trailing lone backslash is dropped.
+        out.append(_TAG_UNESCAPES.get(nxt, nxt))
+    return "".join(out)
+
+
+def escape_tag_value(value: str) -> str:
+    return value.translate(_TAG_ESCAPES)
+
+
+def parse_tags(raw: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in raw.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if key:
+            tags[key] = unescape_tag_value(value)  # a later duplicate wins
+    return tags
+
+
+def serialize_tags(tags: dict[str, str]) -> str:
+    return ";".join(f"{k}={escape_tag_value(v)}" if v else k for k, v in tags.items())
+
+
+# --- messages ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Message:
+    command: str
+    params: list[str] = field(default_factory=list)
+    source: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def to_line(self, force_trailing: bool = False) -> str:
+        """The line without CRLF. Params are never checked here: callers build them."""
+        parts: list[str] = []
+        if self.tags:
+            parts.append("@" + serialize_tags(self.tags))
+        if self.source:
+            parts.append(":" + self.source)
+        parts.append(self.command)
+        if self.params:
+            *middle, last = self.params
+            parts.extend(middle)
+            if force_trailing or not last or " " in last or last[0] == ":":
+                last = ":" + last
+            parts.append(last)
+        return " ".join(parts)
+
+    def to_bytes(self, force_trailing: bool = False) -> bytes:
+        return self.to_line(force_trailing).encode("utf-8", "replace") + b"\r\n"
+
+
+def parse_line(line: str) -> Message:
+    """Parse one line (CRLF already stripped). Runs of spaces between parts are tolerated."""
+    tags: dict[str, str] = {}
+    rest = line.lstrip(" ")
+    if rest.startswith("@"):
+        raw_tags, _, rest = rest[1:].partition(" ")
+        tags = parse_tags(raw_tags)
+        rest = rest.lstrip(" ")
+    source = None
+    if rest.startswith(":"):
+        source, _, rest = rest[1:].partition(" ")
+        rest = rest.lstrip(" ")
+    trailing: str | None = None
+    head, sep, tail = rest.partition(" :")
+    if sep:
+        trailing = tail
+    elif head.startswith(":"):  # "CMD :x" has no space before the colon once split
+        head, trailing = "", head[1:]
+    words = head.split()
+    if not words:
+        raise ProtocolError("no command")
+    command, *params = words
+    if trailing is not None:
+        params.append(trailing)
+    if len(params) > MAX_PARAMS:
+        # RFC 1459: past the 14th middle param, the rest is one final param.
+        params = params[: MAX_PARAMS - 1] + [" ".join(params[MAX_PARAMS - 1:])]
+    return Message(command=command.upper(), params=params, source=source, tags=tags)
+
+
+def message_part_length(line: bytes) -> int:
+    """Length of a line's non-tag part, in bytes (what the 512-byte limit applies to)."""
+    if line.startswith(b"@"):
+        space = line.find(b" ")
+        return 0 if space < 0 else len(line) - space - 1
+    return len(line)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8, falling back to Latin-1 so that no byte sequence can fail to decode."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+# --- framing ----------------------------------------------------------------------
+
+class LineTooLong:
+    """Marker yielded by `LineBuffer.feed` in place of a line that broke the limit."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LINE_TOO_LONG"
+
+
+LINE_TOO_LONG = LineTooLong()
+
+
+class LineBuffer:
+    """Splits a byte stream into lines on LF (a CR before it is dropped).
+
+    Memory stays bounded: once the pending data exceeds the largest legal line, it
+    is thrown away up to the next LF and one `LINE_TOO_LONG` stands for that line.
+    """
+
+    def __init__(self, max_message: int = MAX_LINE, max_tags: int = MAX_TAGS) -> None:
+        self.max_message = max_message
+        self.max_total = max_message + max_tags
+        self._pending = b""
+        self._discarding = False
+
+    def feed(self, data: bytes) -> list[bytes | LineTooLong]:
+        out: list[bytes | LineTooLong] = []
+        buf = self._pending + data if self._pending else data
+        start = 0
+        while True:
+            end = buf.find(b"\n", start)
+            if end < 0:
+                break
+            line = buf[start:end]
+            start = end + 1
+            if self._discarding:
+                self._discarding = False
+                out.append(LINE_TOO_LONG)
+                continue
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if b"\x00" in line:
+                line = line.replace(b"\x00", b"")
+            if not line.strip(b" \r"):
+                continue  # empty lines are ignored
+            if message_part_length(line) > self.max_message - 2 or len(line) > self.max_total:
+                out.append(LINE_TOO_LONG)
+                continue
+            out.append(line)
+        rest = buf[start:]
+        if len(rest) > self.max_total:
+            self._discarding = True
+            rest = b""
+        self._pending = rest
+        return out
+
+
+# --- names ------------------------------------------------------------------------
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def casefold(name: str) -> str:
+    """The `ascii` casemapping (advertised in 005): only A-Z fold."""
+    return name.translate(_ASCII_LOWER)
+
+
+ROOM_PREFIX = "#"
+_NICK_SPECIAL = set("[]\\`_^{|}")
+_NICK_FIRST = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") | _NICK_SPECIAL
+_NICK_REST = _NICK_FIRST | set("0123456789-")
+_ROOM_FORBIDDEN = set(" ,\x07\x00\r\n:")
+
+
+def is_valid_nick(nick: str, max_length: int) -> bool:
+    """RFC 2812 nicknames: a letter or special first, then letters, digits, specials, '-'."""
+    return (0 < len(nick) <= max_length and nick[0] in _NICK_FIRST
+            and all(c in _NICK_REST for c in nick))
+
+
+def is_room_name(name: str) -> bool:
+    """Whether the name is meant as a room (as opposed to a nick)."""
+    return name.startswith(ROOM_PREFIX)
+
+
+def is_valid_room_name(name: str, max_length: int) -> bool:
+    return (1 < len(name) <= max_length and name[0] == ROOM_PREFIX
+            and not any(c in _ROOM_FORBIDDEN for c in name))
+
+
+def mask_matches(mask: str, text: str) -> bool:
+    """IRC wildcard matching (`*` any run, `?` one character), ascii-casefolded."""
+    pattern = re.escape(casefold(mask)).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(pattern, casefold(text), re.DOTALL) is not None
+
+
+def split_list(param: str) -> list[str]:
+    """A comma-separated parameter (`#a,#b`), empty items dropped."""
+    return [item for item in param.split(",") if item]
+
+
+def join_params(items: Iterable[str]) -> str:
+    return ",".join(items)

@@ -1,0 +1,111 @@
+"""Reply sequences that more than one command sends (the welcome burst, LUSERS, MOTD,
+NAMES, topic), so that each is written once."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import __version__
+from . import numerics as N
+from .protocol import MAX_LINE, Message
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .state import Room, User
+
+VERSION = f"ircish-{__version__}"
+USER_MODES = "i"
+ROOM_MODES = "o"
+
+
+def user_message(user: User, command: str, *params: str, text: bool = True) -> bytes:
+    """A line sourced from `user`; if `text`, the last parameter is sent as trailing."""
+    return Message(command, list(params), source=user.prefix).to_bytes(force_trailing=text)
+
+
+def isupport_tokens(ctx: Context) -> list[str]:
+    s = ctx.settings
+    return [
+        f"NETWORK={s.network}", "CASEMAPPING=ascii", "CHANTYPES=#",
+        f"CHANLIMIT=#:{s.max_rooms_per_user}", f"CHANNELLEN={s.room_length}",
+        f"NICKLEN={s.nick_length}", f"TOPICLEN={s.topic_length}", "PREFIX=(o)@",
+        f"TARGMAX=PRIVMSG:{s.max_targets},NOTICE:{s.max_targets},JOIN:,PART:,NAMES:1,WHOIS:1",
+        f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@",
+    ]
+
+
+def send_isupport(ctx: Context) -> None:
+    tokens = isupport_tokens(ctx)
+    for start in range(0, len(tokens), 12):  # at most 13 tokens a line (modern.ircdocs)
+        ctx.reply(N.RPL_ISUPPORT, *tokens[start:start + 12], "are supported by this server")
+
+
+def complete_registration(ctx: Context) -> None:
+    """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done."""
+    user = ctx.user
+    if user.registered or user.nick == "*" or not user.username or ctx.conn.cap_negotiating:
+        return
+    user.registered = True
+    ctx.server.count_registration(+1)
+    s = ctx.settings
+    ctx.reply(N.RPL_WELCOME, f"Welcome to the {s.network} IRC network {user.prefix}")
+    ctx.reply(N.RPL_YOURHOST, f"Your host is {s.server_name}, running version {VERSION}")
+    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.server.created_text}")
+    ctx.reply(N.RPL_MYINFO, s.server_name, VERSION, USER_MODES, ROOM_MODES)
+    send_isupport(ctx)
+    send_lusers(ctx)
+    send_motd(ctx)
+
+
+def send_lusers(ctx: Context) -> None:
+    users = ctx.server.registered_count
+    unknown = ctx.server.connection_count - users
+    rooms = len(ctx.server.rooms)
+    ctx.reply(N.RPL_LUSERCLIENT, f"There are {users} users and 0 invisible on 1 servers")
+    if unknown > 0:
+        ctx.reply(N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
+    ctx.reply(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
+    ctx.reply(N.RPL_LUSERME, f"I have {users} clients and 0 servers")
+    ctx.reply(N.RPL_LOCALUSERS, str(users), str(ctx.server.max_users),
+              f"Current local users {users}, max {ctx.server.max_users}")
+    ctx.reply(N.RPL_GLOBALUSERS, str(users), str(ctx.server.max_users),
+              f"Current global users {users}, max {ctx.server.max_users}")
+
+
+def send_motd(ctx: Context) -> None:
+    motd = ctx.settings.motd
+    if not motd:
+        ctx.reply(N.ERR_NOMOTD, "MOTD File is missing")
+        return
+    ctx.reply(N.RPL_MOTDSTART, f"- {ctx.settings.server_name} Message of the day - ")
+    for line in motd.splitlines():
+        ctx.reply(N.RPL_MOTD, f"- {line}")
+    ctx.reply(N.RPL_ENDOFMOTD, "End of /MOTD command.")
+
+
+def send_topic(ctx: Context, room: Room, when_empty: bool) -> None:
+    topic = room.topic
+    if topic is None:
+        if when_empty:
+            ctx.reply(N.RPL_NOTOPIC, room.name, "No topic is set")
+        return
+    ctx.reply(N.RPL_TOPIC, room.name, topic.text)
+    ctx.reply(N.RPL_TOPICWHOTIME, room.name, topic.setter, str(topic.set_at))
+
+
+def send_names(ctx: Context, room: Room) -> None:
+    """353 lines packed up to the line limit, then 366."""
+    me = ctx.user.nick
+    head = len(f":{ctx.settings.server_name} {N.RPL_NAMREPLY} {me} = {room.name} :")
+    budget = MAX_LINE - 2 - head
+    batch: list[str] = []
+    used = 0
+    for modes, member in room.names():
+        entry = modes[:1] + member.nick
+        if batch and used + len(entry) + 1 > budget:
+            ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+            batch, used = [], 0
+        batch.append(entry)
+        used += len(entry) + 1
+    if batch:
+        ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+    ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")

@@ -1,0 +1,280 @@
+"""The server process: the listener, one reader thread per client, the writer thread,
+the housekeeping thread (pings and timeouts), and the `ircish-server` command.
+
+Threads: one per client, plus accept, writer and housekeeping: clients + 3.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+
+from . import numerics as N
+from .config import ConfigError, RoomSpec, Settings, load_motd, load_rooms
+from .connection import Connection
+from .outbox import Writer, delivery_batch
+from .protocol import Message
+from .registry import PluginError, Registry, builtin_registry
+from .replies import user_message
+from .state import NickTable, RoomTable, User, deliver
+
+log = logging.getLogger("ircish.server")
+
+HOUSEKEEPING_PERIOD = 1.0
+# Numerics whose last parameter is a value, not text: sent without a forced ':'.
+NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
+                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME})
+
+
+class Server:
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry if registry is not None else builtin_registry(settings.command_dirs)
+        self.nicks = NickTable()
+        self.rooms = RoomTable(settings.max_rooms_per_user)
+        for spec in settings.rooms:
+            self.rooms.add_permanent(spec.name, spec.topic, settings.server_name)
+        self.writer = Writer()
+        self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        self._lock = threading.Lock()           # guards the three fields below
+        self.connections: set[Connection] = set()
+        self.registered_count = 0
+        self.max_users = 0
+        self._listener: socket.socket | None = None
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.address: tuple[str, int] = (settings.host, settings.port)
+
+    # --- counts -------------------------------------------------------------------
+
+    @property
+    def connection_count(self) -> int:
+        return len(self.connections)
+
+    def count_registration(self, delta: int) -> None:
+        with self._lock:
+            self.registered_count += delta
+            self.max_users = max(self.max_users, self.registered_count)
+
+    def numeric(self, user: User, numeric: str, *params: str) -> bytes:
+        msg = Message(numeric, [user.nick, *params], source=self.settings.server_name)
+        return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
+
+    # --- life cycle ---------------------------------------------------------------
+
+    def start(self) -> tuple[str, int]:
+        """Bind and start the threads; returns the bound address (for port 0)."""
+        threading.stack_size(self.settings.thread_stack_size)
+        family = socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((self.settings.host, self.settings.port))
+        listener.listen(self.settings.listen_backlog)
+        self._listener = listener
+        self.address = listener.getsockname()[:2]
+        self.writer.start()
+        for target, name in ((self._accept_loop, "accept"), (self._housekeeping, "housekeeping")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("listening on %s:%d", *self.address)
+        return self.address
+
+    def stop(self, reason: str = "Server shutting down") -> None:
+        """Tell every client, stop accepting, and close everything (within ~2 s)."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
+            except OSError:
+                pass
+            self._listener.close()
+        with self._lock:
+            conns = list(self.connections)
+        for conn in conns:
+            conn.send_error(reason)
+            conn.terminate(reason, error_line=False)
+        deadline = time.monotonic() + 2.0
+        while self.connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.writer.stop()
+        log.info("stopped")
+
+    # --- connections --------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                sock, address = self._listener.accept()
+            except OSError as exc:
+                if self._stopping.is_set():
+                    return
+                # Out of file descriptors (EMFILE/ENFILE) and the like: back off, go on.
+                log.warning("accept failed: %s", exc)
+                time.sleep(0.1)
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(self, sock, address)
+            with self._lock:
+                self.connections.add(conn)
+            try:
+                threading.Thread(target=conn.run, name=f"client-{address[0]}:{address[1]}",
+                                 daemon=True).start()
+            except RuntimeError as exc:  # cannot start a thread: refuse this one client
+                log.error("cannot start a thread for %s: %s", address, exc)
+                with self._lock:
+                    self.connections.discard(conn)
+                sock.close()
+
+    def disconnect(self, conn: Connection, reason: str) -> None:
+        """The one cleanup of a connection, run by its reader thread."""
+        user = conn.user
+        with delivery_batch():
+            peers = self.rooms.leave_all(user)
+            self.nicks.release(user)
+            if user.registered:
+                deliver(peers, user_message(user, "QUIT", reason))
+        if user.registered:
+            self.count_registration(-1)
+        conn.outbox.close()
+        try:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        conn.sock.close()
+        with self._lock:
+            self.connections.discard(conn)
+        log.debug("%s (%s) left: %s", user.nick, conn.address[0], reason)
+
+    def _housekeeping(self) -> None:
+        """Pings quiet clients; drops unresponsive and never-registering ones."""
+        s = self.settings
+        while not self._stopping.wait(min(HOUSEKEEPING_PERIOD, s.ping_timeout / 2)):
+            now = time.monotonic()
+            with self._lock:
+                conns = list(self.connections)
+            for conn in conns:
+                if conn.closing:
+                    continue
+                quiet = now - conn.last_heard
+                if not conn.user.registered:
+                    if now - conn.connected_at > s.registration_timeout:
+                        conn.terminate("Registration timed out")
+                elif conn.ping_sent and quiet > s.ping_interval + s.ping_timeout:
+                    conn.terminate(f"Ping timeout: {int(quiet)} seconds")
+                elif not conn.ping_sent and quiet > s.ping_interval:
+                    conn.ping_sent = True
+                    conn.outbox.put(f"PING :{s.server_name}\r\n".encode())
+
+
+# --- the command line -------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    d = Settings()
+    p = argparse.ArgumentParser(
+        prog="ircish-server",
+        description="A multi-room IRC server: one thread per client, rooms from a YAML "
+                    "file, commands from plugin folders.")
+    p.add_argument("--host", default=d.host, help="address to listen on (default %(default)s)")
+    p.add_argument("--port", type=int, default=d.port,
+                   help="TCP port (default %(default)s; 0 picks a free one)")
+    p.add_argument("--name", default=d.server_name, dest="server_name",
+                   help="server name shown to clients (default %(default)s)")
+    p.add_argument("--network", default=d.network, help="network name in 005 (default %(default)s)")
+    p.add_argument("--rooms", type=Path, metavar="FILE",
+                   help="rooms file (YAML) with the default rooms; "
+                        "default: ./rooms.yaml if present, else just #general")
+    p.add_argument("--motd", type=Path, metavar="FILE",
+                   help="message of the day file (default: a built-in greeting)")
+    p.add_argument("--no-motd", action="store_true", help="send 422 (no MOTD) instead")
+    p.add_argument("--commands", type=Path, action="append", default=[], metavar="DIR",
+                   dest="command_dirs", help="extra plugin folder (repeatable)")
+    p.add_argument("--nick-length", type=int, default=d.nick_length, help="NICKLEN (%(default)s)")
+    p.add_argument("--room-length", type=int, default=d.room_length,
+                   help="CHANNELLEN (%(default)s)")
+    p.add_argument("--topic-length", type=int, default=d.topic_length,
+                   help="TOPICLEN (%(default)s)")
+    p.add_argument("--max-rooms", type=int, default=d.max_rooms_per_user,
+                   dest="max_rooms_per_user", help="rooms one user may join (%(default)s)")
+    p.add_argument("--max-targets", type=int, default=d.max_targets,
+                   help="targets of one PRIVMSG/NOTICE (%(default)s)")
+    p.add_argument("--ping-interval", type=float, default=d.ping_interval,
+                   help="seconds of silence before the server PINGs (%(default)s)")
+    p.add_argument("--ping-timeout", type=float, default=d.ping_timeout,
+                   help="seconds to answer a PING (%(default)s)")
+    p.add_argument("--registration-timeout", type=float, default=d.registration_timeout,
+                   help="seconds to complete NICK/USER (%(default)s)")
+    p.add_argument("--sendq", type=int, default=d.sendq,
+                   help="bytes queued for one client before it is dropped (%(default)s)")
+    p.add_argument("--thread-stack", type=int, default=d.thread_stack_size,
+                   dest="thread_stack_size", help="stack size of each thread in bytes "
+                   "(%(default)s)")
+    p.add_argument("--log-level", default="INFO",
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(%(default)s)")
+    return p
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    s = Settings()
+    for name in ("host", "port", "server_name", "network", "command_dirs", "nick_length",
+                 "room_length", "topic_length", "max_rooms_per_user", "max_targets",
+                 "ping_interval", "ping_timeout", "registration_timeout", "sendq",
+                 "thread_stack_size"):
+        setattr(s, name, getattr(args, name))
+    rooms_file = args.rooms
+    if rooms_file is None and Path("rooms.yaml").is_file():
+        rooms_file = Path("rooms.yaml")
+    if rooms_file is not None:
+        s.rooms = load_rooms(rooms_file, s.room_length, s.topic_length)
+    else:
+        s.rooms = [RoomSpec("#general")]
+    if args.no_motd:
+        s.motd = None
+    elif args.motd is not None:
+        s.motd = load_motd(args.motd)
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_args(args)
+        server = Server(settings)
+        server.start()
+    except (ConfigError, PluginError) as exc:
+        log.error("%s", exc)
+        return 2
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", args.host, args.port, exc.strerror or exc)
+        return 2
+
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("%s: shutting down", signal.Signals(signum).name)
+        stop_requested.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    log.info("%d rooms, %d commands; Ctrl-C stops", len(server.rooms),
+             len(server.registry.commands()))
+    while not stop_requested.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

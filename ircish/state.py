@@ -1,0 +1,257 @@
+"""Who is on the server, under which nick, and in which rooms.
+
+Concurrency rule (every thread that touches shared state follows it)
+---------------------------------------------------------------------
+Each client's commands run on that client's own reader thread, so any two users'
+commands may run at once. The locks, in the only order they may be nested:
+
+  1. ``NickTable.lock``   the casefolded-nick -> User map, and every ``User.nick``.
+  2. ``RoomTable.lock``   the casefolded-name -> Room map (creating, finding, dropping).
+  3. ``Room.lock``        one room's members, topic and ``closed`` flag; also the
+                          entry for that room in each member's ``User.rooms``.
+  4. ``User.lock``        a user's ``rooms`` map and ``away`` text (a leaf).
+
+A thread may take a lock further down the list while holding one higher up, never the
+reverse, and never two locks of the same tier (two rooms, two users) at once.
+
+No socket I/O ever happens under these locks. Sending to a user means ``User.send``,
+which only appends bytes to that connection's outbox (its own leaf lock, below all of
+these); the bytes leave in a later flush that holds none of them. Room messages are
+fanned out from ``Room.members_snapshot``, an immutable tuple replaced on every
+membership change, so the hot path reads it without taking the room lock at all.
+Membership events are sent after the room lock is released, from the snapshot taken
+under it; the one exception is the joiner's own JOIN echo, queued before the new
+snapshot is published, so that a client never sees a room's traffic before its JOIN.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from . import errors
+from .protocol import casefold
+
+Send = Callable[[bytes], None]
+
+
+class User:
+    """One connected client's identity. Fields other than the guarded ones are owned
+    by the client's own reader thread."""
+
+    def __init__(self, send: Send, host: str) -> None:
+        self.send = send
+        self.host = host
+        self.nick = "*"               # guarded by NickTable.lock once claimed
+        self.username = ""
+        self.realname = ""
+        self.registered = False
+        self.caps: set[str] = set()
+        self.modes: set[str] = set()  # user modes ("i")
+        self.signon = time.time()
+        self.last_active = self.signon  # last PRIVMSG/NOTICE, for WHOIS idle
+        self.lock = threading.Lock()
+        self.rooms: dict[str, Room] = {}  # casefolded name -> Room, guarded by User.lock
+        self.away: str | None = None      # guarded by User.lock
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.nick}!{self.username}@{self.host}"
+
+    def room_list(self) -> list[Room]:
+        with self.lock:
+            return list(self.rooms.values())
+
+    def peers(self) -> set[User]:
+        """Everyone who shares at least one room with this user (not the user)."""
+        peers: set[User] = set()
+        for room in self.room_list():
+            peers.update(room.members_snapshot)
+        peers.discard(self)
+        return peers
+
+    def __repr__(self) -> str:
+        return f"<User {self.nick}>"
+
+
+class NickTable:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._users: dict[str, User] = {}
+
+    def get(self, nick: str) -> User | None:
+        return self._users.get(casefold(nick))
+
+    def claim(self, user: User, nick: str) -> str:
+        """Give `user` the nick (first claim or a change); return the old nick."""
+        key = casefold(nick)
+        with self.lock:
+            holder = self._users.get(key)
+            if holder is not None and holder is not user:
+                raise errors.NicknameInUse(nick)
+            old = user.nick
+            if old != "*":
+                self._users.pop(casefold(old), None)
+            self._users[key] = user
+            user.nick = nick
+            return old
+
+    def release(self, user: User) -> None:
+        with self.lock:
+            key = casefold(user.nick)
+            if self._users.get(key) is user:
+                del self._users[key]
+
+    def users(self) -> list[User]:
+        with self.lock:
+            return list(self._users.values())
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    text: str
+    setter: str
+    set_at: int
+
+
+class Room:
+    def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None) -> None:
+        self.name = name
+        self.permanent = permanent      # default rooms stay when empty
+        self.created = int(time.time())
+        self.lock = threading.Lock()
+        self.members: dict[User, str] = {}          # user -> prefix modes ("@", ""), guarded
+        self.members_snapshot: tuple[User, ...] = ()  # read without the lock
+        self.topic = topic
+        self.closed = False             # set once, when an empty room is dropped
+
+    def _publish(self) -> None:
+        self.members_snapshot = tuple(self.members)
+
+    def has(self, user: User) -> bool:
+        return user in self.members
+
+    def prefix_of(self, user: User) -> str:
+        return self.members.get(user, "")
+
+    def names(self) -> list[tuple[str, User]]:
+        with self.lock:
+            return [(modes, user) for user, modes in self.members.items()]
+
+    def __len__(self) -> int:
+        return len(self.members_snapshot)
+
+    def __repr__(self) -> str:
+        return f"<Room {self.name} {len(self)} members>"
+
+
+class RoomTable:
+    def __init__(self, max_per_user: int) -> None:
+        self.lock = threading.Lock()
+        self._rooms: dict[str, Room] = {}
+        self.max_per_user = max_per_user
+
+    def add_permanent(self, name: str, topic: str | None, setter: str) -> Room:
+        room = Room(name, permanent=True,
+                    topic=Topic(topic, setter, int(time.time())) if topic else None)
+        with self.lock:
+            self._rooms[casefold(name)] = room
+        return room
+
+    def get(self, name: str) -> Room:
+        room = self._rooms.get(casefold(name))
+        if room is None or room.closed:
+            raise errors.NoSuchRoom(name)
+        return room
+
+    def find(self, name: str) -> Room | None:
+        room = self._rooms.get(casefold(name))
+        return None if room is None or room.closed else room
+
+    def all(self) -> list[Room]:
+        with self.lock:
+            return [room for room in self._rooms.values() if not room.closed]
+
+    def _get_or_create(self, name: str) -> Room:
+        key = casefold(name)
+        with self.lock:
+            room = self._rooms.get(key)
+            if room is None or room.closed:
+                room = self._rooms[key] = Room(name)
+            return room
+
+    def join(self, user: User, name: str, join_line: Callable[[Room], bytes]
+             ) -> tuple[Room, tuple[User, ...]] | None:
+        """Add `user` to the room (created if need be). Returns the room and the members
+        who should see the JOIN besides the joiner, or None if already a member. The
+        joiner's own echo, `join_line(room)`, is queued before anyone can send to it."""
+        if len(user.rooms) >= self.max_per_user and casefold(name) not in user.rooms:
+            raise errors.TooManyRooms(name)
+        while True:
+            room = self._get_or_create(name)
+            with room.lock:
+                if room.closed:
+                    continue  # dropped between lookup and lock: look up again
+                if user in room.members:
+                    return None
+                others = room.members_snapshot
+                room.members[user] = "@" if not room.members and not room.permanent else ""
+                with user.lock:
+                    user.rooms[casefold(room.name)] = room
+                user.send(join_line(room))
+                room._publish()
+            return room, others
+
+    def part(self, user: User, name: str) -> tuple[Room, tuple[User, ...]]:
+        """Remove `user` from the room; returns it and the members before the part."""
+        room = self.get(name)
+        with room.lock:
+            if user not in room.members:
+                raise errors.NotOnRoom(room.name)
+            before = room.members_snapshot
+            self._remove_member(room, user)
+        self._drop_if_closed(room)
+        return room, before
+
+    def leave_all(self, user: User) -> set[User]:
+        """Remove `user` from every room; returns everyone who shared one with it."""
+        peers: set[User] = set()
+        for room in user.room_list():
+            with room.lock:
+                if user not in room.members:
+                    continue
+                peers.update(room.members_snapshot)
+                self._remove_member(room, user)
+            self._drop_if_closed(room)
+        peers.discard(user)
+        return peers
+
+    def _remove_member(self, room: Room, user: User) -> None:
+        """Caller holds room.lock."""
+        del room.members[user]
+        with user.lock:
+            user.rooms.pop(casefold(room.name), None)
+        room._publish()
+        if not room.members and not room.permanent:
+            room.closed = True
+
+    def _drop_if_closed(self, room: Room) -> None:
+        if room.closed:
+            key = casefold(room.name)
+            with self.lock:
+                if self._rooms.get(key) is room:
+                    del self._rooms[key]
+
+    def __len__(self) -> int:
+        return sum(1 for room in self._rooms.values() if not room.closed)
+
+
+def deliver(users: Iterable[User], data: bytes, skip: User | None = None) -> None:
+    """Queue one serialized line for each user (never touches a socket)."""
+    for user in users:
+        if user is not skip:
+            user.send(data)
