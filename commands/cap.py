@@ -31,7 +31,7 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
     elif sub == "LIST":
         _cap_reply(ctx, "LIST", " ".join(sorted(ctx.user.caps)))
     elif sub == "REQ":
-        wanted = arg.split()
+        wanted = [w for w in arg.split(" ") if w]
         names = [w.lstrip("-") for w in wanted]
         if not wanted or any(n not in CAPABILITIES for n in names):
             _cap_reply(ctx, "NAK", arg)

@@ -8,7 +8,7 @@ from ircish.registry import command
 def ison(ctx: Context, *nicks: str) -> None:
     online = []
     for item in nicks:
-        for nick in item.split():
+        for nick in filter(None, item.split(" ")):
             user = ctx.server.nicks.get(nick)
             if user is not None and user.registered:
                 online.append(user.nick)

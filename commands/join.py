@@ -5,7 +5,7 @@ from ircish.context import Context
 from ircish.protocol import is_valid_room_name, split_list
 from ircish.registry import command
 from ircish.replies import send_names, send_topic, user_message
-from ircish.state import deliver
+from ircish.state import Room, deliver
 
 
 @command("JOIN", usage="<room>{,<room>} [<key>{,<key>}]",
@@ -21,11 +21,15 @@ def join_one(ctx: Context, name: str) -> None:
     user = ctx.user
     if not is_valid_room_name(name, ctx.settings.room_length):
         raise errors.NoSuchRoom(name, text="Invalid channel name")
-    joined = ctx.server.rooms.join(user, name, lambda room: user_message(user, "JOIN", room.name, text=False))
+
+    def announce(room: Room) -> bytes:
+        return user_message(user, "JOIN", room.name, text=False)
+
+    joined = ctx.server.rooms.join(user, name, announce)
     if joined is None:
         return  # already there: nothing to announce
     room, others = joined
-    deliver(others, user_message(user, "JOIN", room.name, text=False))
+    deliver(others, announce(room))
     send_topic(ctx, room, when_empty=False)
     send_names(ctx, room)
 

@@ -107,7 +107,7 @@ def parse_line(line: str) -> Message:
         trailing = tail
     elif head.startswith(":"):  # "CMD :x" has no space before the colon once split
         head, trailing = "", head[1:]
-    words = head.split()
+    words = [w for w in head.split(" ") if w]  # only ASCII space separates (not NEL etc.)
     if not words:
         raise ProtocolError("no command")
     command, *params = words

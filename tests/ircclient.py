@@ -1,0 +1,120 @@
+"""A tiny line-oriented IRC test client: send a line, expect a reply, with bounded waits.
+
+Modelled on miniircd's tests: a test reads like the session it checks.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+DEFAULT_WAIT = 3.0
+
+
+class Client:
+    def __init__(self, address: tuple[str, int], name: str = "?") -> None:
+        self.name = name
+        self.sock = socket.create_connection(address, timeout=DEFAULT_WAIT)
+        self._buf = b""
+        self.lines: list[str] = []  # received, not yet consumed
+
+    # --- sending ----------------------------------------------------------------
+
+    def send(self, line: str) -> None:
+        self.send_raw(line.encode() + b"\r\n")
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    # --- receiving --------------------------------------------------------------
+
+    def _fill(self, deadline: float) -> bool:
+        """Read what arrives before `deadline`; False on timeout or EOF."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(65536)
+        except (socket.timeout, BlockingIOError):
+            return False
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.closed = True
+            return False
+        self._buf += data
+        *complete, self._buf = self._buf.split(b"\r\n")
+        self.lines.extend(line.decode("utf-8", "replace") for line in complete)
+        return True
+
+    def next_line(self, wait: float = DEFAULT_WAIT) -> str:
+        """The very next line received (fails if none arrives)."""
+        deadline = time.monotonic() + wait
+        while not self.lines:
+            if not self._fill(deadline):
+                raise AssertionError(f"{self.name}: no line within {wait}s")
+        return self.lines.pop(0)
+
+    def expect(self, pattern: str, wait: float = DEFAULT_WAIT) -> re.Match[str]:
+        """Skip lines until one matches `pattern` (re.search); fail after `wait`."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + wait
+        seen: list[str] = []
+        while True:
+            while self.lines:
+                line = self.lines.pop(0)
+                match = regex.search(line)
+                if match:
+                    return match
+                seen.append(line)
+            if not self._fill(deadline):
+                raise AssertionError(f"{self.name}: nothing matched {pattern!r}; got {seen!r}")
+
+    def expect_exact(self, *expected: str, wait: float = DEFAULT_WAIT) -> None:
+        """The next lines are exactly these (a `*` in place of the server name is not
+        needed: tests run with a fixed server name)."""
+        for want in expected:
+            assert self.next_line(wait) == want
+
+    def collect(self, until: str, wait: float = DEFAULT_WAIT) -> list[str]:
+        """Every line up to and including the first matching `until`."""
+        regex = re.compile(until)
+        out: list[str] = []
+        while True:
+            line = self.next_line(wait)
+            out.append(line)
+            if regex.search(line):
+                return out
+
+    def assert_silent(self, wait: float = 0.3) -> None:
+        deadline = time.monotonic() + wait
+        while self._fill(deadline):
+            pass
+        assert not self.lines, f"{self.name}: expected nothing, got {self.lines!r}"
+
+    def assert_closed(self, wait: float = DEFAULT_WAIT) -> None:
+        deadline = time.monotonic() + wait
+        self.closed = False
+        while not self.closed:
+            if not self._fill(deadline) and not self.closed:
+                if time.monotonic() >= deadline:
+                    raise AssertionError(f"{self.name}: connection still open")
+
+    # --- conveniences -------------------------------------------------------------
+
+    def register(self, nick: str, user: str | None = None, realname: str = "Test User") -> None:
+        self.name = nick
+        self.send(f"NICK {nick}")
+        self.send(f"USER {user or nick} 0 * :{realname}")
+        self.expect(r" (376|422) ")
+
+    def join(self, room: str) -> None:
+        self.send(f"JOIN {room}")
+        self.expect(rf" 366 \S+ {re.escape(room)} ")
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
