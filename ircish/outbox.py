@@ -12,6 +12,7 @@ dropped through `on_fatal`, alone: nobody else ever waits on it.
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import threading
@@ -144,6 +145,8 @@ class Writer:
 
     def __init__(self) -> None:
         self._epoll = select.epoll()
+        self._wake_r, self._wake_w = os.pipe()  # written once, to stop the thread
+        self._epoll.register(self._wake_r, select.EPOLLIN)
         self._lock = threading.Lock()
         self._watched: dict[int, Outbox] = {}
         self._stop = False
@@ -154,8 +157,11 @@ class Writer:
 
     def stop(self) -> None:
         self._stop = True
+        os.write(self._wake_w, b"x")
         self._thread.join(timeout=2)
         self._epoll.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
     def watch(self, outbox: Outbox) -> None:
         mask = select.EPOLLOUT | select.EPOLLONESHOT
@@ -185,7 +191,7 @@ class Writer:
     def _run(self) -> None:
         while not self._stop:
             try:
-                events = self._epoll.poll(0.5)
+                events = self._epoll.poll()
             except InterruptedError:
                 continue
             for fd, _ in events:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from typing import Callable
 
 DEFAULT_WAIT = 3.0
 
@@ -17,6 +18,8 @@ class Client:
         self.sock = socket.create_connection(address, timeout=DEFAULT_WAIT)
         self._buf = b""
         self.lines: list[str] = []  # received, not yet consumed
+        self.auto_pong = False      # answer server PINGs as a real client would
+        self.closed = False
 
     # --- sending ----------------------------------------------------------------
 
@@ -45,7 +48,11 @@ class Client:
             return False
         self._buf += data
         *complete, self._buf = self._buf.split(b"\r\n")
-        self.lines.extend(line.decode("utf-8", "replace") for line in complete)
+        for raw in complete:
+            line = raw.decode("utf-8", "replace")
+            if self.auto_pong and line.startswith("PING "):
+                self.send("PONG " + line[5:])
+            self.lines.append(line)
         return True
 
     def next_line(self, wait: float = DEFAULT_WAIT) -> str:
@@ -118,3 +125,12 @@ class Client:
             self.sock.close()
         except OSError:
             pass
+
+
+def wait_until(condition: Callable[[], bool], wait: float = DEFAULT_WAIT) -> None:
+    """Poll `condition` (server-side state settles just after a socket closes)."""
+    deadline = time.monotonic() + wait
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {wait}s")
+        time.sleep(0.01)
