@@ -15,4 +15,4 @@ def part(ctx: Context, rooms: str, reason: str = "") -> None:
 def part_one(ctx: Context, name: str, reason: str) -> None:
     room, members = ctx.server.rooms.part(ctx.user, name)
     params = (room.name, reason) if reason else (room.name,)
-    deliver(members, user_message(ctx.user, "PART", *params))
+    deliver(members, user_message(ctx.user, "PART", *params, text=bool(reason)))

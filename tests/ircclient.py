@@ -79,10 +79,10 @@ class Client:
                 raise AssertionError(f"{self.name}: nothing matched {pattern!r}; got {seen!r}")
 
     def expect_exact(self, *expected: str, wait: float = DEFAULT_WAIT) -> None:
-        """The next lines are exactly these (a `*` in place of the server name is not
-        needed: tests run with a fixed server name)."""
+        """The next lines are exactly these, in this order."""
         for want in expected:
-            assert self.next_line(wait) == want
+            got = self.next_line(wait)
+            assert got == want, f"{self.name}: got {got!r}, expected {want!r}"
 
     def collect(self, until: str, wait: float = DEFAULT_WAIT) -> list[str]:
         """Every line up to and including the first matching `until`."""
@@ -93,6 +93,15 @@ class Client:
             out.append(line)
             if regex.search(line):
                 return out
+
+    def drain(self) -> list[str]:
+        """Consume everything up to a PING/PONG round trip: all that the server had
+        queued for us before it read our PING."""
+        self._syncs = getattr(self, "_syncs", 0) + 1
+        token = f"drain-{self._syncs}"
+        self.send(f"PING {token}")
+        lines = self.collect(rf" PONG \S+ :{token}$")
+        return lines[:-1]
 
     def assert_silent(self, wait: float = 0.3) -> None:
         deadline = time.monotonic() + wait

@@ -1,0 +1,166 @@
+"""Rooms: JOIN, PART, TOPIC, NAMES, LIST, WHO, MODE — each with its numerics."""
+from __future__ import annotations
+
+from .conftest import SERVER_NAME as S
+from .ircclient import wait_until
+
+
+def test_join_sends_join_topic_and_names(connect) -> None:
+    alice = connect("alice")
+    alice.send("JOIN #general")
+    alice.expect_exact(":alice!~alice@127.0.0.1 JOIN #general",
+                       f":{S} 332 alice #general :Welcome")
+    assert alice.next_line().startswith(f":{S} 333 alice #general {S} ")
+    alice.expect_exact(f":{S} 353 alice = #general :alice",
+                       f":{S} 366 alice #general :End of /NAMES list.")
+    bob = connect("bob")
+    bob.send("JOIN #general")
+    bob.expect_exact(":bob!~bob@127.0.0.1 JOIN #general")
+    bob.expect_exact(f":{S} 332 bob #general :Welcome")
+    bob.expect(f"^:{S} 353 bob = #general :(alice bob|bob alice)$")
+    alice.expect_exact(":bob!~bob@127.0.0.1 JOIN #general")
+
+
+def test_new_room_makes_its_creator_operator_and_has_no_topic(connect) -> None:
+    alice = connect("alice")
+    alice.send("JOIN #fresh")
+    alice.expect_exact(":alice!~alice@127.0.0.1 JOIN #fresh",
+                       f":{S} 353 alice = #fresh :@alice",
+                       f":{S} 366 alice #fresh :End of /NAMES list.")
+    bob = connect("bob")
+    bob.join("#fresh")
+    bob.send("NAMES #fresh")
+    bob.expect(f"^:{S} 353 bob = #fresh :(@alice bob|bob @alice)$")
+
+
+def test_join_several_rooms_and_errors(connect) -> None:
+    alice = connect("alice")
+    alice.send("JOIN #a,nohash,#b")
+    alice.expect_exact(":alice!~alice@127.0.0.1 JOIN #a")
+    alice.expect(f"^:{S} 403 alice nohash :Invalid channel name$")
+    alice.expect_exact(":alice!~alice@127.0.0.1 JOIN #b")
+    alice.expect(f"^:{S} 366 alice #b ")
+    alice.send("JOIN #a")  # already there: nothing at all
+    alice.assert_silent()
+
+
+def test_room_names_are_case_insensitive(connect) -> None:
+    alice = connect("alice")
+    bob = connect("bob")
+    alice.join("#Mixed")
+    bob.send("JOIN #mIXED")
+    bob.expect_exact(":bob!~bob@127.0.0.1 JOIN #Mixed")
+
+
+def test_part_is_seen_by_all_members_including_the_leaver(connect, server) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.join("#x")
+    bob.join("#x")
+    alice.expect("JOIN #x")
+    bob.send("PART #x :see you")
+    bob.expect_exact(":bob!~bob@127.0.0.1 PART #x :see you")
+    alice.expect_exact(":bob!~bob@127.0.0.1 PART #x :see you")
+    alice.send("PART #x")
+    alice.expect_exact(":alice!~alice@127.0.0.1 PART #x")
+    wait_until(lambda: server.rooms.find("#x") is None)  # empty, not a default room
+
+
+def test_part_errors(connect) -> None:
+    alice = connect("alice")
+    alice.send("PART #nowhere")
+    alice.expect_exact(f":{S} 403 alice #nowhere :No such channel")
+    alice.send("PART #dev")
+    alice.expect_exact(f":{S} 442 alice #dev :You're not on that channel")
+    alice.send("PART")
+    alice.expect_exact(f":{S} 461 alice PART :Not enough parameters")
+
+
+def test_default_rooms_stay_when_empty(connect, server) -> None:
+    alice = connect("alice")
+    alice.join("#dev")
+    alice.send("PART #dev")
+    alice.expect("PART #dev")
+    assert server.rooms.find("#dev") is not None
+
+
+def test_join_zero_parts_every_room(connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    for room in ("#a", "#b"):
+        alice.join(room)
+        bob.join(room)
+    alice.drain()
+    alice.send("JOIN 0")
+    alice.expect_exact(":alice!~alice@127.0.0.1 PART #a", ":alice!~alice@127.0.0.1 PART #b")
+    bob.expect_exact(":alice!~alice@127.0.0.1 PART #a", ":alice!~alice@127.0.0.1 PART #b")
+    alice.send("WHOIS alice")
+    alice.expect(f"^:{S} 311 ")
+    alice.expect(f"^:{S} 312 ")  # no 319: in no room
+
+
+def test_topic_query_set_and_errors(connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.join("#t")
+    bob.join("#t")
+    alice.drain()
+    alice.send("TOPIC #t")
+    alice.expect_exact(f":{S} 331 alice #t :No topic is set")
+    bob.send("TOPIC #t :Release on Friday")
+    bob.expect_exact(":bob!~bob@127.0.0.1 TOPIC #t :Release on Friday")
+    alice.expect(r"^:bob!~bob@127\.0\.0\.1 TOPIC #t :Release on Friday$")
+    alice.send("TOPIC #t")
+    alice.expect_exact(f":{S} 332 alice #t :Release on Friday")
+    assert alice.next_line().startswith(f":{S} 333 alice #t bob!~bob@127.0.0.1 ")
+    carol = connect("carol")
+    carol.send("TOPIC #t :hijack")
+    carol.expect_exact(f":{S} 442 carol #t :You're not on that channel")
+    carol.send("TOPIC #nope")
+    carol.expect_exact(f":{S} 403 carol #nope :No such channel")
+    bob.send("TOPIC #t :")
+    alice.expect_exact(":bob!~bob@127.0.0.1 TOPIC #t :")
+    alice.send("TOPIC #t")
+    alice.expect_exact(f":{S} 331 alice #t :No topic is set")
+
+
+def test_names_list_and_who(connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.join("#general")
+    bob.join("#general")
+    bob.send("AWAY :lunch")
+    bob.expect(f" 306 ")
+    alice.send("NAMES #general,#ghost")
+    alice.expect(f"^:{S} 353 alice = #general :(alice bob|bob alice)$")
+    alice.expect_exact(f":{S} 366 alice #general :End of /NAMES list.",
+                       f":{S} 366 alice #ghost :End of /NAMES list.")
+    alice.send("LIST")
+    alice.expect_exact(f":{S} 321 alice Channel :Users  Name",
+                       f":{S} 322 alice #dev 0 :",
+                       f":{S} 322 alice #general 2 :Welcome",
+                       f":{S} 323 alice :End of /LIST")
+    alice.send("LIST #general")
+    alice.expect_exact(f":{S} 321 alice Channel :Users  Name",
+                       f":{S} 322 alice #general 2 :Welcome",
+                       f":{S} 323 alice :End of /LIST")
+    alice.send("WHO #general")
+    who = sorted([alice.next_line(), alice.next_line()])
+    assert who == [f":{S} 352 alice #general ~alice 127.0.0.1 {S} alice H :0 Test User",
+                   f":{S} 352 alice #general ~bob 127.0.0.1 {S} bob G :0 Test User"]
+    alice.expect_exact(f":{S} 315 alice #general :End of /WHO list.")
+    alice.send("WHO bob")
+    alice.expect_exact(f":{S} 352 alice * ~bob 127.0.0.1 {S} bob G :0 Test User",
+                       f":{S} 315 alice bob :End of /WHO list.")
+
+
+def test_room_mode_query(connect) -> None:
+    alice = connect("alice")
+    alice.join("#general")
+    alice.send("MODE #general")
+    alice.expect_exact(f":{S} 324 alice #general +")
+    assert alice.next_line().startswith(f":{S} 329 alice #general ")
+    alice.send("MODE #general b")
+    alice.expect_exact(f":{S} 368 alice #general :End of channel ban list")
+    alice.send("MODE #general +z")
+    alice.expect_exact(f":{S} 472 alice z :is unknown mode char to me")
+    alice.send("MODE #missing")
+    alice.expect_exact(f":{S} 403 alice #missing :No such channel")
+    alice.send("MODE bob +i")
+    alice.expect_exact(f":{S} 502 alice :Cant change mode for other users")
