@@ -16,15 +16,17 @@ reverse, and never two locks of the same tier (two rooms, two users) at once.
 
 No socket I/O ever happens under these locks. Sending to a user means ``User.send``,
 which only appends bytes to that connection's outbox (its own leaf lock, below all of
-these); the bytes leave in a later flush that holds none of them. Room messages are
-fanned out from ``Room.members_snapshot``, an immutable tuple replaced on every
-membership change, so the hot path reads it without taking the room lock at all.
-Single reads (a `dict.get`, `x in members`, an attribute) skip the locks: each is atomic
-in CPython, and a stale answer equals a lookup made a moment earlier. Anything that reads
-two things that must agree, or writes, takes the lock. Membership events are sent after
-the room lock is released, from the snapshot taken
+these); the bytes leave in a later flush that holds none of them.
+
+Room messages are fanned out from ``Room.members_snapshot``, an immutable tuple
+replaced on every membership change, so the hot path reads it without the room lock.
+Membership events are sent after the room lock is released, from the snapshot taken
 under it; the one exception is the joiner's own JOIN echo, queued before the new
 snapshot is published, so that a client never sees a room's traffic before its JOIN.
+
+Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
+atomic in CPython, and a stale answer equals a lookup made a moment earlier. Reading
+two things that must agree, or writing anything, takes the lock.
 """
 from __future__ import annotations
 
