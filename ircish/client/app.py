@@ -1,0 +1,181 @@
+"""`ircish`: the terminal client's entry point, its key bindings and its event loop.
+
+The reader thread of the `Connection` hands each event to the prompt_toolkit loop
+with `call_soon_threadsafe`; from there on everything (model, session, drawing)
+runs on the UI thread. Keys map to session and model calls, nothing more.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import re
+from pathlib import Path
+
+import platformdirs
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.output import Output
+
+from ..protocol import Message, split_list
+from .commands import Catalog
+from .completion import ChatCompleter
+from .connection import Connection, Event
+from .model import ClientModel
+from .session import Session
+from .view import STYLE, ChatView
+
+SCROLL_STEP = 10
+
+
+def default_nick() -> str:
+    """The login name, made into a valid nick (`john.doe` -> `john_doe`)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "guest"
+    name = re.sub(r"[^A-Za-z0-9\[\]\\`_^{|}-]", "_", name)[:30]
+    return name if name and not name[0].isdigit() and name[0] != "-" else f"u{name}"[:30]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="ircish",
+        description="A terminal IRC client for ircish (and any IRC server): rooms, private "
+                    "chats, history and completion.",
+        epilog="Inside: /help lists the commands; Alt-1..9, Ctrl-N/Ctrl-P or /win N switch "
+               "buffers; F2 shows or hides the member list; Ctrl-R searches the input history; "
+               "PageUp/PageDown scroll; /quit or Ctrl-D on an empty line leaves.")
+    parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=6667, help="server port (default 6667)")
+    parser.add_argument("--nick", default=default_nick(),
+                        help="your nickname (default: your login name, %(default)s)")
+    parser.add_argument("--join", default="#general", metavar="ROOMS",
+                        help="rooms to join, comma-separated (default '#general'; '' for none)")
+    return parser.parse_args(argv)
+
+
+def history_file() -> Path:
+    """The input history, one file shared by all runs (written as each line is sent,
+    so a crash loses nothing)."""
+    folder = Path(platformdirs.user_data_dir("ircish", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "history"
+
+
+class ChatApp:
+    def __init__(self, args: argparse.Namespace, input: Input | None = None,
+                 output: Output | None = None) -> None:
+        self.args = args
+        self.model = ClientModel(args.nick, f"{args.host}:{args.port}")
+        self.catalog = Catalog()
+        self.quit_reason = ""
+        self.connection: Connection | None = None
+        rooms = [r if r.startswith("#") else "#" + r for r in split_list(args.join)]
+        self.session = Session(self.model, self, self.catalog, rooms, self.quit)
+        typing_command = Condition(lambda: self.input.text.startswith("/")
+                                   and " " not in self.input.text)
+        self.input = Buffer(history=FileHistory(str(history_file())),
+                            completer=ChatCompleter(self.model, self.catalog),
+                            complete_while_typing=typing_command,
+                            accept_handler=self._accept, multiline=False)
+        self.view = ChatView(self.model, self.input)
+        self.app: Application[None] = Application(
+            layout=self.view.layout, key_bindings=self._keys(), style=STYLE,
+            full_screen=True, refresh_interval=15, input=input, output=output)
+
+    # --- the link, as the session sees it ---------------------------------------
+
+    def send(self, msg: Message) -> bool:
+        return self.connection is not None and self.connection.send(msg)
+
+    def quit(self, reason: str = "") -> None:
+        self.quit_reason = reason
+        if self.app.is_running:
+            self.app.exit()
+
+    # --- running ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def deliver(event: Event) -> None:   # on the reader thread
+            try:
+                loop.call_soon_threadsafe(self._on_event, event)
+            except RuntimeError:
+                pass   # the loop has closed: we are on our way out
+
+        self.connection = Connection(self.args.host, self.args.port, self.args.nick, deliver)
+        self.connection.start()
+        try:
+            await self.app.run_async()
+        finally:
+            self.connection.quit(self.quit_reason)
+
+    def _on_event(self, event: Event) -> None:
+        self.session.handle(event)
+        self.app.invalidate()
+
+    def _accept(self, buffer: Buffer) -> bool:
+        self.view.scroll = 0
+        self.session.submit(buffer.text)
+        return False   # clear the input line (the history already has the text)
+
+    # --- keys ---------------------------------------------------------------------
+
+    def _keys(self) -> KeyBindings:
+        keys = KeyBindings()
+        model, view = self.model, self.view
+
+        def switched() -> None:
+            view.scroll = 0
+
+        for n in range(1, 10):
+            @keys.add("escape", str(n))
+            def _switch(event: KeyPressEvent, index: int = n - 1) -> None:
+                model.switch(index)
+                switched()
+
+        @keys.add("c-n")
+        @keys.add("escape", "right")
+        def _next(event: KeyPressEvent) -> None:
+            model.cycle(+1)
+            switched()
+
+        @keys.add("c-p")
+        @keys.add("escape", "left")
+        def _previous(event: KeyPressEvent) -> None:
+            model.cycle(-1)
+            switched()
+
+        @keys.add("pageup")
+        def _back(event: KeyPressEvent) -> None:
+            view.scroll += SCROLL_STEP
+
+        @keys.add("pagedown")
+        def _forward(event: KeyPressEvent) -> None:
+            view.scroll = max(0, view.scroll - SCROLL_STEP)
+
+        @keys.add("f2")
+        def _members(event: KeyPressEvent) -> None:
+            view.show_members = not view.show_members
+
+        @keys.add("c-c")
+        def _clear(event: KeyPressEvent) -> None:
+            self.input.reset()
+
+        @keys.add("c-d", filter=Condition(lambda: not self.input.text))
+        def _leave(event: KeyPressEvent) -> None:
+            self.quit()
+
+        return keys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    asyncio.run(ChatApp(args).run())
+    return 0

@@ -1,0 +1,316 @@
+"""What a line typed in the client means: plain text, a slash command, or `//text`.
+
+`interpret()` is pure: given a line and where the user is (the current buffer), it
+returns the actions to carry out (send a message, open a buffer, switch, quit, ...).
+The session performs them; the tests read as a table of lines and actions.
+
+Commands come from one `Catalog`: the server's registry entries (the same ones its
+dispatcher and HELP use) plus the client's own commands, declared with the same
+`@command` decorator so they share the usage grammar, the arity rule and the help.
+A slash command neither side knows is sent to the server as typed, so new server
+plugins work without a client change.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Union
+
+from ..protocol import MAX_LINE, Message, ProtocolError, is_room_name, parse_line, split_list
+from ..registry import Command, Registry, arity, builtin_registry, command
+
+# --- actions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """Text for a room or a nick, echoed locally (the server does not echo it back)."""
+    target: str
+    text: str
+    kind: str = "message"      # "message", "action" (/me) or "notice"
+
+
+@dataclass(frozen=True)
+class Send:
+    message: Message
+
+
+@dataclass(frozen=True)
+class OpenQuery:
+    nick: str
+
+
+@dataclass(frozen=True)
+class CloseBuffer:
+    name: str | None           # None: the current buffer
+
+
+@dataclass(frozen=True)
+class SwitchTo:
+    index: int | None = None   # 1-based, as shown in the buffer list
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Info:
+    text: str
+
+
+@dataclass(frozen=True)
+class Error:
+    text: str
+
+
+@dataclass(frozen=True)
+class Quit:
+    reason: str = ""
+
+
+Action = Union[Say, Send, OpenQuery, CloseBuffer, SwitchTo, Info, Error, Quit]
+
+
+@dataclass(frozen=True)
+class Where:
+    """The current buffer as the interpreter needs it: its name and kind."""
+    name: str | None = None    # a room or a nick; None for the server buffer
+    kind: str = "server"       # "server", "room" or "query"
+
+    @property
+    def room(self) -> str | None:
+        return self.name if self.kind == "room" else None
+
+
+@dataclass
+class CommandContext:
+    """Handed to client command handlers, which add actions (as the server's ctx.reply)."""
+    where: Where
+    catalog: Catalog
+    actions: list[Action] = field(default_factory=list)
+
+    def act(self, *actions: Action) -> None:
+        self.actions.extend(actions)
+
+    def usage_error(self, name: str) -> None:
+        self.act(Error(self.catalog.usage(name)))
+
+
+# --- the client's own commands ------------------------------------------------------
+
+@command("QUERY", usage="<nick> [<text>]",
+         help="Open a private chat with someone, optionally saying something.")
+def query(ctx: CommandContext, nick: str, text: str = "") -> None:
+    if is_room_name(nick):
+        ctx.act(Error(f"/query is for people; use /join {nick} for a room"))
+        return
+    ctx.act(OpenQuery(nick))
+    if text:
+        ctx.act(Say(nick, text))
+
+
+@command("ME", usage="<text>", help="Describe an action: /me waves shows as '* you waves'.")
+def me(ctx: CommandContext, text: str) -> None:
+    if ctx.where.name is None:
+        ctx.act(Error("/me works in a room or a private chat"))
+    else:
+        ctx.act(Say(ctx.where.name, text, "action"))
+
+
+@command("CLOSE", usage="[<buffer>]",
+         help="Close a buffer (leaving the room if it is one); the current one by default.")
+def close(ctx: CommandContext, name: str = "") -> None:
+    ctx.act(CloseBuffer(name or None))
+
+
+@command("WIN", usage="<number>", help="Switch to buffer number N (as in the buffer list).")
+def win(ctx: CommandContext, number: str) -> None:
+    if number.isdigit():
+        ctx.act(SwitchTo(index=int(number)))
+    else:
+        ctx.usage_error("WIN")
+
+
+@command("BUFFER", usage="<name>", help="Switch to a buffer by name (a room or a nick).")
+def buffer(ctx: CommandContext, name: str) -> None:
+    ctx.act(SwitchTo(index=int(name)) if name.isdigit() else SwitchTo(name=name))
+
+
+@command("QUOTE", usage="<line>", aliases=("RAW",),
+         help="Send a raw IRC line to the server, e.g. /quote MODE #room.")
+def quote(ctx: CommandContext, line: str) -> None:
+    try:
+        ctx.act(Send(parse_line(line)))
+    except ProtocolError:
+        ctx.usage_error("QUOTE")
+
+
+CLIENT_COMMANDS: tuple[Command, ...] = (query, me, close, win, buffer, quote)
+
+
+# --- client behaviour for some server commands (same usage and help as the server's) --
+
+def _say(ctx: CommandContext, targets: str, text: str, kind: str = "message") -> None:
+    ctx.act(*(Say(target, text, kind) for target in split_list(targets)))
+
+
+def _privmsg(ctx: CommandContext, targets: str, text: str) -> None:
+    _say(ctx, targets, text)
+
+
+def _notice(ctx: CommandContext, targets: str, text: str) -> None:
+    _say(ctx, targets, text, "notice")
+
+
+def _join(ctx: CommandContext, rooms: str, keys: str = "") -> None:
+    # `/join dev` is what people type; a room name needs its '#'.
+    names = ",".join(r if is_room_name(r) or r == "0" else "#" + r for r in split_list(rooms))
+    ctx.act(Send(Message("JOIN", [names, keys] if keys else [names])))
+
+
+def _quit(ctx: CommandContext, reason: str = "") -> None:
+    ctx.act(Quit(reason))
+
+
+def _help(ctx: CommandContext, subject: str = "") -> None:
+    catalog = ctx.catalog
+    if not subject:
+        ctx.act(Info("Commands (/help <command> for one):"))
+        ctx.act(*(Info(f"  /{c.synopsis.lower():<34} {c.help}") for c in catalog.commands()))
+        ctx.act(Info("Plain text goes to the current buffer; //text sends text starting with '/'."))
+        return
+    cmd = catalog.get(subject.lstrip("/"))
+    if cmd is None:  # perhaps a plugin only the server knows
+        ctx.act(Send(Message("HELP", [subject])))
+        return
+    aliases = f" (also /{', /'.join(a.lower() for a in cmd.aliases)})" if cmd.aliases else ""
+    ctx.act(Info(f"/{cmd.synopsis.lower()}{aliases}"), Info(f"  {cmd.help}"))
+
+
+# Commands that mean the current room when typed in one without naming a room.
+ROOM_DEFAULT = frozenset({"PART", "TOPIC", "NAMES", "WHO"})
+
+# Registration and keep-alive commands: the client sends them itself, so /help and
+# completion leave them out (they still work when typed).
+PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG"})
+
+OVERRIDES = {"PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit,
+             "HELP": _help}
+
+
+# --- the catalog ------------------------------------------------------------------
+
+class Catalog:
+    """Every command the client knows: its own first, then the server registry's."""
+
+    def __init__(self, server: Registry | None = None) -> None:
+        self.server = server if server is not None else builtin_registry()
+        self.client = Registry()
+        for cmd in CLIENT_COMMANDS:
+            self.client.add(cmd, "ircish.client")
+        for name, handler in OVERRIDES.items():
+            entry = self.server.get(name)
+            if entry is not None:
+                self.client.add(dataclasses.replace(entry, handler=handler), "ircish.client")
+
+    def get(self, name: str) -> Command | None:
+        return self.client.get(name) or self.server.get(name)
+
+    def commands(self) -> list[Command]:
+        """Each command once, by name: what /help lists and completion offers."""
+        merged = {c.name: c for c in self.server.commands()}
+        merged.update({c.name: c for c in self.client.commands()})
+        return sorted((c for c in merged.values() if c.name not in PROTOCOL_ONLY),
+                      key=lambda c: c.name)
+
+    def usage(self, name: str) -> str:
+        cmd = self.get(name)
+        return f"Usage: /{name.lower()} {cmd.usage}".rstrip() if cmd else f"Unknown command /{name}"
+
+
+# --- interpreting a line ----------------------------------------------------------
+
+def interpret(line: str, where: Where, catalog: Catalog) -> list[Action]:
+    """The actions one input line asks for (a pasted block is split into lines first)."""
+    if not line.strip():
+        return []
+    if line.startswith("//"):
+        return _plain(line[1:], where)
+    if not line.startswith("/"):
+        return _plain(line, where)
+    name = line[1:].split(" ", 1)[0]
+    if not name:
+        return [Error("Type a command after '/', or // to send text starting with '/'")]
+    cmd = catalog.get(name)
+    if cmd is None:
+        return [Send(parse_line(line[1:]))]  # unknown here: the server may know it
+    own = catalog.client.get(name) is not None
+    args = line[1:].partition(" ")[2].lstrip(" ")
+    if where.room and cmd.name in ROOM_DEFAULT and _names_no_room(cmd, args):
+        args = f"{where.room} {args}".rstrip()  # `/topic new text`, `/part`: this room
+    msg = (catalog.client if own else catalog.server).parse_slash(f"/{name} {args}")
+    if len(msg.params) < arity(cmd.usage)[0]:
+        return [Error(catalog.usage(name))]
+    if not own:
+        return [Send(msg)]
+    ctx = CommandContext(where, catalog)
+    cmd.handler(ctx, *msg.params)
+    return ctx.actions
+
+
+def _plain(text: str, where: Where) -> list[Action]:
+    if where.name is None:
+        return [Error("This is the server buffer: /join a room or /query someone to talk")]
+    return [Say(where.name, text)]
+
+
+def _names_no_room(cmd: Command, args: str) -> bool:
+    """Whether the arguments leave out the room: none at all, or a first word that is
+    not a room where the usage wants one first (`/part see you`)."""
+    if not args:
+        return True
+    wants_room = cmd.usage.split(" ", 1)[0].lstrip("[").startswith("<room>")
+    return wants_room and not is_room_name(args.partition(" ")[0])
+
+
+# --- fitting text into lines ------------------------------------------------------
+
+CTCP_ACTION = ("\x01ACTION ", "\x01")
+
+
+def text_budget(source: str, command: str, target: str, kind: str = "message") -> int:
+    """Bytes of text that fit in one line as the server relays it to others, i.e. with
+    `:nick!user@host COMMAND target :` in front and CRLF behind."""
+    overhead = len(f":{source} {command} {target} :".encode()) + 2
+    if kind == "action":
+        overhead += len("".join(CTCP_ACTION))
+    return MAX_LINE - overhead
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most `limit` UTF-8 bytes, at spaces where possible
+    (a word longer than a line is cut between characters). Nothing is dropped but the
+    single space at each cut."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest.encode()) > limit:
+        head = rest.encode()[:limit].decode("utf-8", "ignore")
+        cut = head.rfind(" ")
+        if cut > 0:
+            pieces.append(rest[:cut])
+            rest = rest[cut + 1:]
+        else:
+            pieces.append(head)
+            rest = rest[len(head):]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def messages_for(say: Say, source: str) -> list[tuple[str, Message]]:
+    """The PRIVMSG/NOTICE lines that carry `say` whole, each within the line limit,
+    with the piece of text each one carries (what the local echo shows)."""
+    command_name = "NOTICE" if say.kind == "notice" else "PRIVMSG"
+    out = []
+    for piece in split_text(say.text, text_budget(source, command_name, say.target, say.kind)):
+        text = piece.join(CTCP_ACTION) if say.kind == "action" else piece
+        out.append((piece, Message(command_name, [say.target, text])))
+    return out

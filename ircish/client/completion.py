@@ -1,0 +1,91 @@
+"""Tab completion: command names (with usage and help), rooms, nicks, buffers.
+
+What a command's argument completes to comes from its usage string, the same entry
+the server's HELP shows: `<room>` offers rooms, `<nick>` nicks, `<target>` both,
+`<buffer>` buffer names, `<command>` command names. Plain text completes nicks of the
+current room, and a nick at the start of a line gets the usual `alice: `. Matching
+ignores case.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+
+from .commands import Catalog
+from .model import ClientModel
+
+
+def _fold(text: str) -> str:
+    return text.lower()   # ascii casemapping folds A-Z; lower() also folds the rest
+
+
+class ChatCompleter(Completer):
+    def __init__(self, model: ClientModel, catalog: Catalog) -> None:
+        self.model = model
+        self.catalog = catalog
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent
+                        ) -> Iterator[Completion]:
+        before = document.text_before_cursor
+        if "\n" in before:
+            before = before.rsplit("\n", 1)[1]
+        if before.startswith("/") and " " not in before:
+            yield from self._command_names(before[1:], "/")
+            return
+        word = before.rsplit(" ", 1)[-1]
+        if before.startswith("/") and not before.startswith("//"):
+            kind = self._argument_kind(before)
+        else:
+            kind = "room" if word.startswith("#") else "text"
+        if kind == "command":
+            yield from self._command_names(word.lstrip("/"), "")
+        elif kind == "room" or word.startswith("#"):
+            yield from _matching(word, self._rooms())
+        elif kind == "nick":
+            yield from _matching(word, self.model.member_nicks())
+        elif kind == "target":
+            yield from _matching(word, [*self._rooms(), *self.model.member_nicks()])
+        elif kind == "buffer":
+            yield from _matching(word, [b.name for b in self.model.buffers])
+        elif word:   # plain text: an empty word would offer every nick on Enter
+            suffix = ": " if before == word else ""   # addressing someone
+            yield from _matching(word, self._room_nicks(), suffix)
+
+    def _command_names(self, typed: str, slash: str) -> Iterator[Completion]:
+        for cmd in self.catalog.commands():
+            meta = f"{cmd.usage}  {cmd.help}".strip()
+            for name in (cmd.name, *cmd.aliases):
+                if _fold(name).startswith(_fold(typed)):
+                    yield Completion(f"{slash}{name.lower()}", -len(typed) - len(slash),
+                                     display_meta=meta)
+
+    def _argument_kind(self, before: str) -> str:
+        """What the argument under the cursor is, from the command's usage tokens."""
+        words = before[1:].split(" ")
+        cmd = self.catalog.get(words[0])
+        if cmd is None:
+            return "text"
+        tokens = cmd.usage.split()
+        position = len([w for w in words[1:-1] if w])
+        if position >= len(tokens):
+            return "text"
+        token = tokens[position].strip("[]").split(">", 1)[0].lstrip("<")
+        return {"room": "room", "nick": "nick", "target": "target", "mask": "target",
+                "buffer": "buffer", "name": "buffer", "command": "command"}.get(token, "text")
+
+    def _rooms(self) -> list[str]:
+        joined = [b.name for b in self.model.buffers if b.kind == "room"]
+        return list(dict.fromkeys([*joined, *self.model.known_rooms.values()]))
+
+    def _room_nicks(self) -> list[str]:
+        me = _fold(self.model.nick)
+        return [m.nick for m in self.model.buffer.sorted_members() if _fold(m.nick) != me]
+
+
+def _matching(word: str, candidates: Iterable[str], suffix: str = "") -> Iterator[Completion]:
+    typed = _fold(word)
+    for name in dict.fromkeys(candidates):
+        if _fold(name).startswith(typed):
+            yield Completion(name + suffix, -len(word), display=name)

@@ -1,0 +1,153 @@
+"""The client's link to the server: one reader thread, thread-safe sends, reconnects.
+
+The reader thread owns the socket's receiving side and the registration dance
+(CAP LS 302 / CAP END, NICK/USER, `nick_` when the nick is taken, PONG). Every line
+and every change of link state is handed to `deliver`, which the UI makes
+thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
+When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
+session rejoins its rooms when the new welcome arrives.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from ..protocol import LINE_TOO_LONG, LineBuffer, Message, ProtocolError, casefold, decode, parse_line
+
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
+
+
+@dataclass(frozen=True)
+class LinkState:
+    state: str        # "connecting", "connected", "disconnected", "reconnecting"
+    detail: str = ""
+
+
+Event = Union[Message, LinkState]
+
+
+class Connection:
+    def __init__(self, host: str, port: int, nick: str, deliver: Callable[[Event], None],
+                 username: str | None = None, realname: str = "ircish user",
+                 backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING) -> None:
+        self.host, self.port = host, port
+        self.nick = nick                 # the nick to register with (updated as it changes)
+        self.username = username or nick
+        self.realname = realname
+        self.deliver = deliver
+        self.backoff = backoff
+        self.idle_ping = idle_ping
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()    # guards _sock and every write to it
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
+
+    # --- called from the UI thread ------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def send(self, msg: Message) -> bool:
+        """Send one message; False when there is no link (the caller tells the user)."""
+        with self._lock:
+            if self._sock is None:
+                return False
+            try:
+                self._sock.sendall(msg.to_bytes())
+                return True
+            except OSError:
+                return False
+
+    def quit(self, reason: str = "", wait: float = 2.0) -> None:
+        """Say goodbye and stop reconnecting; waits a little for the server to close."""
+        self._stop.set()
+        self.send(Message("QUIT", [reason] if reason else []))
+        self._thread.join(wait)
+        self._close()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    # --- the reader thread --------------------------------------------------------
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            self.deliver(LinkState("connecting", f"{self.host}:{self.port}"))
+            try:
+                registered = self._session()
+                detail = "the server closed the connection"
+            except OSError as exc:
+                registered, detail = False, exc.strerror or str(exc)
+            self._close()
+            if self._stop.is_set():
+                break
+            attempt = 0 if registered else attempt + 1
+            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
+            self.deliver(LinkState("disconnected", f"{detail}; reconnecting in {delay:g} s"))
+            if self._stop.wait(delay):
+                break
+        self.deliver(LinkState("disconnected", "quit"))
+
+    def _session(self) -> bool:
+        """One connection, from connect to EOF. True if it got as far as the welcome."""
+        sock = socket.create_connection((self.host, self.port), timeout=10)
+        sock.settimeout(self.idle_ping)
+        with self._lock:
+            self._sock = sock
+        self.deliver(LinkState("connected"))
+        for line in ("CAP LS 302", f"NICK {self.nick}", f"USER {self.username} 0 * :{self.realname}"):
+            self.send(parse_line(line))
+        frames, registered, pinged = LineBuffer(), False, False
+        while not self._stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                if pinged:
+                    raise OSError("no answer from the server (ping timeout)") from None
+                pinged = self.send(Message("PING", ["ircish"]))
+                continue
+            if not data:
+                return registered
+            pinged = False
+            for raw in frames.feed(data):
+                if raw is LINE_TOO_LONG:
+                    continue
+                try:
+                    msg = parse_line(decode(raw))  # type: ignore[arg-type]
+                except ProtocolError:
+                    continue
+                registered = self._handle(msg, registered)
+                self.deliver(msg)
+        return registered
+
+    def _handle(self, msg: Message, registered: bool) -> bool:
+        """What the link itself answers; returns whether we are registered now."""
+        if msg.command == "PING":
+            self.send(Message("PONG", msg.params[-1:]))
+        elif msg.command == "CAP" and len(msg.params) > 1 and msg.params[1] == "LS" \
+                and "*" not in msg.params[2:3]:   # the last line of a multi-line LS
+            self.send(Message("CAP", ["END"]))
+        elif msg.command == "001":
+            self.nick = msg.params[0]
+            return True
+        elif msg.command in ("433", "432") and not registered:
+            self.nick = (self.nick + "_") if msg.command == "433" else "ircish_user"
+            self.send(Message("NICK", [self.nick]))
+        elif msg.command == "NICK" and msg.params and msg.source \
+                and casefold(msg.source.split("!", 1)[0]) == casefold(self.nick):
+            self.nick = msg.params[0]   # reconnect with the nick in use now
+        return registered
+
+    def _close(self) -> None:
+        with self._lock:
+            sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass

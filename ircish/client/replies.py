@@ -1,0 +1,55 @@
+"""Numeric replies as readable lines: `401 alice bob :No such nick` -> `bob: No such nick`.
+
+One table of templates for the replies worth a better wording; anything else (new
+numerics, other servers' extras) gets the generic form, so nothing is ever hidden
+by accident. `{n}` is the message's n-th parameter (0 is my own nick).
+"""
+from __future__ import annotations
+
+from string import Formatter
+
+from ..protocol import Message
+
+HIDDEN = object()
+
+TEMPLATES: dict[str, str | object] = {
+    "004": HIDDEN, "005": HIDDEN,                       # server capabilities
+    "301": "{1} is away: {2}",
+    "311": "{1} is {2}@{3} ({5})",
+    "312": "{1} is connected to {2} ({3})",
+    "317": "{1} has been idle for {2} seconds",
+    "318": HIDDEN,
+    "319": "{1} is in {2}",
+    "315": HIDDEN,
+    "321": "Rooms (members, topic):",
+    "322": "  {1} ({2}) {3}",
+    "323": HIDDEN,
+    "324": "Modes of {1}: {2}",
+    "329": HIDDEN,
+    "352": "  {5} ({2}@{3}) in {1} [{6}] {7}",
+    "704": "{2}", "705": "{2}", "706": HIDDEN,
+}
+
+# Connection-level replies: they belong to the server buffer, not the current one.
+SERVER_BUFFER = {"001", "002", "003", "251", "252", "253", "254", "255", "265", "266",
+                 "372", "375", "376", "422"}
+
+
+def generic(msg: Message) -> str:
+    """The parameters after my nick: the middle ones, then `: text`."""
+    *middle, last = msg.params[1:] or [""]
+    return f"{' '.join(middle)}: {last}" if middle else last
+
+
+def describe_numeric(msg: Message, nick: str) -> tuple[str, str | None, str]:
+    """(line kind, text or None to show nothing, "server" or "current")."""
+    kind = "error" if msg.command[0] in "45" else "info"
+    where = "server" if msg.command in SERVER_BUFFER else "current"
+    template = TEMPLATES.get(msg.command)
+    if template is HIDDEN:
+        return kind, None, where
+    if isinstance(template, str):
+        needed = [int(f) for _, f, _, _ in Formatter().parse(template) if f]
+        if max(needed, default=0) < len(msg.params):
+            return kind, template.format(*msg.params), where
+    return kind, generic(msg), where
