@@ -95,7 +95,7 @@ class ChatApp:
 
     def quit(self, reason: str = "") -> None:
         self.quit_reason = reason
-        if self.app.is_running:
+        if self.app.is_running and not self.app.is_done:
             self.app.exit()
 
     # --- running ------------------------------------------------------------------

@@ -8,6 +8,7 @@ ignores case.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Iterator
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -15,6 +16,9 @@ from prompt_toolkit.document import Document
 
 from .commands import Catalog
 from .model import ClientModel
+
+
+RECENT_LINES = 200      # how far back "who spoke last" looks
 
 
 def _fold(text: str) -> str:
@@ -58,7 +62,8 @@ class ChatCompleter(Completer):
             meta = f"{cmd.usage}  {cmd.help}".strip()
             for name in (cmd.name, *cmd.aliases):
                 if _fold(name).startswith(_fold(typed)):
-                    yield Completion(f"{slash}{name.lower()}", -len(typed) - len(slash),
+                    yield Completion(f"{slash}{name.lower()}{' ' if slash else ''}",
+                                     -len(typed) - len(slash), display=f"{slash}{name.lower()}",
                                      display_meta=meta)
 
     def _argument_kind(self, before: str) -> str:
@@ -80,8 +85,13 @@ class ChatCompleter(Completer):
         return list(dict.fromkeys([*joined, *self.model.known_rooms.values()]))
 
     def _room_nicks(self) -> list[str]:
-        me = _fold(self.model.nick)
-        return [m.nick for m in self.model.buffer.sorted_members() if _fold(m.nick) != me]
+        """Members of the current room, who spoke last first (the likely addressee)."""
+        buf, me = self.model.buffer, _fold(self.model.nick)
+        present = {_fold(m.nick): m.nick for m in buf.sorted_members()}
+        recent = [line.nick for line in itertools.islice(reversed(buf.lines), RECENT_LINES)
+                  if line.nick and not line.own]
+        ordered = [present[_fold(n)] for n in recent if _fold(n) in present] + list(present.values())
+        return [n for n in dict.fromkeys(ordered) if _fold(n) != me]
 
 
 def _matching(word: str, candidates: Iterable[str], suffix: str = "") -> Iterator[Completion]:

@@ -37,7 +37,9 @@ class Session:
             return
         self.model.feed(event)
         if event.command == "001":
+            # --join counts for the first welcome; after a reconnect, the rooms I was in.
             rooms = list(dict.fromkeys(self.autojoin + self.model.rooms_to_rejoin()))
+            self.autojoin = []
             if rooms:
                 self.send(Message("JOIN", [",".join(rooms)]))
 
