@@ -194,6 +194,14 @@ def test_whois_replies(model: ClientModel) -> None:
                                         "bob is away: at lunch"]
 
 
+def test_who_replies(model: ClientModel) -> None:
+    feed(model, f"{S} 352 alice #general ~bob 10.0.0.2 irc.test bob G@ :0 Bob B",
+         f"{S} 352 alice #general ~bob 10.0.0.2 irc.test odd",      # too short: shown as is
+         f"{S} 315 alice #general :End of /WHO list.")
+    assert texts(model.server)[-2:] == ["  bob (~bob@10.0.0.2) in #general (away): Bob B",
+                                        "#general ~bob 10.0.0.2 irc.test: odd"]
+
+
 def test_mode_changes_prefixes(model: ClientModel) -> None:
     joined(model, "#general", "bob")
     feed(model, f":{BOB} MODE #general +o alice")
@@ -208,15 +216,15 @@ def test_disconnect_and_rejoin_list(model: ClientModel) -> None:
     feed(model, f":{ALICE} PART #dev")
     model.set_connection("connected")
     model.switch_to("#general")
-    model.set_connection("disconnected", "Connection reset; reconnecting in 1 s")
-    model.set_connection("disconnected", "Connection refused; reconnecting in 2 s")
+    model.set_connection("disconnected", "Connection lost (Connection reset); retrying in 1 s")
+    model.set_connection("disconnected", "Cannot connect to h:1 (Connection refused); retrying in 2 s")
     general = model.buffer
     assert not general.joined and general.members == {}
     assert model.rooms_to_rejoin() == ["#general"]
     # the drop is told once where I am, every retry in the server buffer
-    assert texts(general)[-1] == "Disconnected: Connection reset; reconnecting in 1 s"
-    assert texts(model.server)[-2:] == ["Disconnected: Connection reset; reconnecting in 1 s",
-                                        "Disconnected: Connection refused; reconnecting in 2 s"]
+    assert texts(general)[-1] == "Connection lost (Connection reset); retrying in 1 s"
+    assert texts(model.server)[-2:] == ["Connection lost (Connection reset); retrying in 1 s",
+                                        "Cannot connect to h:1 (Connection refused); retrying in 2 s"]
 
 
 def test_buffers_switch_cycle_and_close(model: ClientModel) -> None:

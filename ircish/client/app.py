@@ -29,9 +29,6 @@ from .model import ClientModel
 from .session import Session
 from .view import STYLE, ChatView
 
-SCROLL_STEP = 10
-
-
 def default_nick() -> str:
     """The login name, made into a valid nick (`john.doe` -> `john_doe`)."""
     try:
@@ -121,7 +118,7 @@ class ChatApp:
         self.app.invalidate()
 
     def _accept(self, buffer: Buffer) -> bool:
-        self.view.scroll = 0
+        self.view.messages.scroll = 0
         self.session.submit(buffer.text)
         return False   # clear the input line (the history already has the text)
 
@@ -132,7 +129,7 @@ class ChatApp:
         model, view = self.model, self.view
 
         def switched() -> None:
-            view.scroll = 0
+            view.messages.scroll = 0
 
         for n in range(1, 10):
             @keys.add("escape", str(n))
@@ -154,15 +151,15 @@ class ChatApp:
 
         @keys.add("pageup")
         def _back(event: KeyPressEvent) -> None:
-            view.scroll += SCROLL_STEP
+            view.messages.scroll_by(+1)
 
         @keys.add("pagedown")
         def _forward(event: KeyPressEvent) -> None:
-            view.scroll = max(0, view.scroll - SCROLL_STEP)
+            view.messages.scroll_by(-1)
 
         @keys.add("f2")
         def _members(event: KeyPressEvent) -> None:
-            view.show_members = not view.show_members
+            view.toggle_members()
 
         @keys.add("c-c")
         def _clear(event: KeyPressEvent) -> None:

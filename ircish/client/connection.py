@@ -22,8 +22,8 @@ IDLE_PING = 90.0      # seconds of silence before we PING; as long again without
 
 @dataclass(frozen=True)
 class LinkState:
-    state: str        # "connecting", "connected", "disconnected", "reconnecting"
-    detail: str = ""
+    state: str        # "connecting", "connected" or "disconnected"
+    detail: str = ""  # a sentence for the user: what happened, when the next try is
 
 
 Event = Union[Message, LinkState]
@@ -43,6 +43,7 @@ class Connection:
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()    # guards _sock and every write to it
         self._stop = threading.Event()
+        self._connected = False          # reader thread only: got as far as TCP this time
         self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
 
     # --- called from the UI thread ------------------------------------------------
@@ -76,22 +77,25 @@ class Connection:
 
     def _run(self) -> None:
         attempt = 0
+        where = f"{self.host}:{self.port}"
         while not self._stop.is_set():
-            self.deliver(LinkState("connecting", f"{self.host}:{self.port}"))
+            self.deliver(LinkState("connecting", where))
+            self._connected = registered = False
             try:
                 registered = self._session()
-                detail = "the server closed the connection"
+                why = "closed by the server"
             except OSError as exc:
-                registered, detail = False, exc.strerror or str(exc)
+                why = exc.strerror or str(exc)
             self._close()
             if self._stop.is_set():
                 break
             attempt = 0 if registered else attempt + 1
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
-            self.deliver(LinkState("disconnected", f"{detail}; reconnecting in {delay:g} s"))
+            what = "Connection lost" if self._connected else f"Cannot connect to {where}"
+            self.deliver(LinkState("disconnected", f"{what} ({why}); retrying in {delay:g} s"))
             if self._stop.wait(delay):
                 break
-        self.deliver(LinkState("disconnected", "quit"))
+        self.deliver(LinkState("disconnected", "Disconnected"))
 
     def _session(self) -> bool:
         """One connection, from connect to EOF. True if it got as far as the welcome."""
@@ -99,6 +103,7 @@ class Connection:
         sock.settimeout(self.idle_ping)
         with self._lock:
             self._sock = sock
+        self._connected = True
         self.deliver(LinkState("connected"))
         for line in ("CAP LS 302", f"NICK {self.nick}", f"USER {self.username} 0 * :{self.realname}"):
             self.send(parse_line(line))

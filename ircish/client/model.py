@@ -70,7 +70,6 @@ class ClientModel:
         self.own_source = ""          # nick!user@host, learned from 001 and JOIN echoes
         self.registered = False
         self.connection = "disconnected"
-        self.connection_detail = ""
         self.prefixes = {"o": "@", "v": "+"}   # mode letter -> prefix, from 005 PREFIX
         self.known_rooms: dict[str, str] = {}  # casefolded -> name, from LIST and joins
         self.buffers: list[Buffer] = [Buffer(server_label, "server")]
@@ -168,7 +167,7 @@ class ClientModel:
         """Track the link; a drop is told once in the current buffer, and each retry
         only in the server buffer (a long outage must not flood the conversation)."""
         was_up = self.connection == "connected"
-        self.connection, self.connection_detail = state, detail
+        self.connection = state
         if state in ("connecting", "connected"):
             return
         self.registered = False
@@ -176,7 +175,7 @@ class ClientModel:
             if buf.kind == "room" and buf.joined:
                 buf.joined = False
                 buf.members.clear()
-        text = f"{state.capitalize()}: {detail}" if detail else state.capitalize()
+        text = detail or state.capitalize()
         self.add(self.server, Line("error", text))
         if was_up and self.buffer is not self.server:
             self.note(text, "error")

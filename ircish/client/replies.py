@@ -2,17 +2,21 @@
 
 One table of templates for the replies worth a better wording; anything else (new
 numerics, other servers' extras) gets the generic form, so nothing is ever hidden
-by accident. `{n}` is the message's n-th parameter (0 is my own nick).
+by accident. `{n}` is the message's n-th parameter (0 is my own nick); a function
+gets the parameters when a format string is not enough.
 """
 from __future__ import annotations
 
 from string import Formatter
+from typing import Callable, Union
 
 from ..protocol import Message
 
 HIDDEN = object()
 
-TEMPLATES: dict[str, str | object] = {
+Template = Union[str, Callable[[list[str]], str], object]   # object: HIDDEN
+
+TEMPLATES: dict[str, Template] = {
     "004": HIDDEN, "005": HIDDEN,                       # server capabilities
     "301": "{1} is away: {2}",
     "311": "{1} is {2}@{3} ({5})",
@@ -26,7 +30,8 @@ TEMPLATES: dict[str, str | object] = {
     "323": HIDDEN,
     "324": "Modes of {1}: {2}",
     "329": HIDDEN,
-    "352": "  {5} ({2}@{3}) in {1} [{6}] {7}",
+    "352": lambda p: f"  {p[5]} ({p[2]}@{p[3]}) in {p[1]}{' (away)' * p[6].startswith('G')}: "
+                     f"{p[7].partition(' ')[2]}",
     "704": "{2}", "705": "{2}", "706": HIDDEN,
 }
 
@@ -52,4 +57,9 @@ def describe_numeric(msg: Message, nick: str) -> tuple[str, str | None, str]:
         needed = [int(f) for _, f, _, _ in Formatter().parse(template) if f]
         if max(needed, default=0) < len(msg.params):
             return kind, template.format(*msg.params), where
+    elif callable(template):
+        try:
+            return kind, template(msg.params), where
+        except IndexError:
+            pass   # fewer parameters than this server should send
     return kind, generic(msg), where

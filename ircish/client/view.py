@@ -11,12 +11,10 @@ everything else is read from the `ClientModel` at each redraw.
 """
 from __future__ import annotations
 
-import itertools
 import time
-import zlib
 
+from prompt_toolkit.application import get_app
 from prompt_toolkit.buffer import Buffer as InputBuffer
-from prompt_toolkit.data_structures import Point
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.layout import (ConditionalContainer, Dimension, Float, FloatContainer,
@@ -27,12 +25,8 @@ from prompt_toolkit.layout.processors import BeforeInput
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import SearchToolbar
 
-from ..protocol import casefold
-from .model import Buffer, ClientModel, Line
-
-NICK_COLOURS = ("ansired", "ansigreen", "ansiyellow", "ansiblue", "ansimagenta", "ansicyan",
-                "ansibrightred", "ansibrightgreen", "ansibrightyellow", "ansibrightblue",
-                "ansibrightmagenta", "ansibrightcyan")
+from .messages import MessagesControl, nick_style
+from .model import ClientModel
 
 STYLE = Style.from_dict({
     "topic": "bg:ansiblue ansiwhite",
@@ -53,46 +47,21 @@ STYLE = Style.from_dict({
     "members.op": "ansigreen bold",
 })
 
+WIDE = 100                # columns from which the member list shows by itself
 BUFFER_LIST_WIDTH = 18
 MEMBER_LIST_WIDTH = 18
-RENDERED_LINES = 300      # more than any screen is tall
-
-
-def nick_style(nick: str) -> str:
-    """The same nick gets the same colour in every run (not Python's salted hash)."""
-    return NICK_COLOURS[zlib.crc32(casefold(nick).encode()) % len(NICK_COLOURS)]
 
 
 def members_label(count: int) -> str:
     return f"{count} member" if count == 1 else f"{count} members"
 
 
-def render_line(line: Line) -> StyleAndTextTuples:
-    """One message as irssi shows it: `12:03 <alice> hi`, `* alice waves`, `-- ...`."""
-    out: StyleAndTextTuples = [("class:time", time.strftime("%H:%M ", time.localtime(line.time)))]
-    nick = ("class:own " if line.own else "") + nick_style(line.nick)
-    text_style = "class:line.highlight" if line.highlight else ""
-    if line.kind == "message":
-        out += [("", "<"), (nick, line.nick), ("", "> "), (text_style, line.text)]
-    elif line.kind == "action":
-        out += [(text_style, "* "), (nick, line.nick), (text_style, " " + line.text)]
-    elif line.kind == "notice":
-        out += [("", "-"), (nick, line.nick), ("", "- "), (text_style, line.text)]
-    elif line.kind == "status":
-        out += [("class:line.status", "-- " + line.text)]
-    elif line.kind == "error":
-        out += [("class:line.error", "!! " + line.text)]
-    else:
-        out += [("", line.text)]
-    return out
-
-
 class ChatView:
     def __init__(self, model: ClientModel, input_buffer: InputBuffer) -> None:
         self.model = model
         self.input = input_buffer
-        self.scroll = 0               # lines scrolled back from the newest
-        self.show_members = True
+        self.messages = MessagesControl(model)
+        self.show_members: bool | None = None   # None: when the terminal is wide enough
         self.search = SearchToolbar(ignore_case=True)
         self.layout = Layout(self._container(), focused_element=input_buffer)
 
@@ -105,12 +74,11 @@ class ChatView:
         def separator() -> Window:
             return Window(width=1, char="│", style="class:separator")
 
-        members_visible = Condition(lambda: self.show_members and self.model.buffer.kind == "room")
+        members_visible = Condition(lambda: self.members_shown() and self.model.buffer.kind == "room")
         body = VSplit([
             Window(FormattedTextControl(self.buffer_list), width=BUFFER_LIST_WIDTH),
             separator(),
-            Window(FormattedTextControl(self.messages, get_cursor_position=self._newest),
-                   wrap_lines=True),
+            Window(self.messages),
             ConditionalContainer(VSplit([
                 separator(),
                 Window(FormattedTextControl(self.members), width=MEMBER_LIST_WIDTH),
@@ -126,27 +94,15 @@ class ChatView:
         return FloatContainer(root, floats=[Float(xcursor=True, ycursor=True,
                                                   content=CompletionsMenu(max_height=12))])
 
-    def _shown(self) -> list[Line]:
-        """The tail of the buffer that can reach the screen (rendering 5000 lines on
-        every keystroke would be slow): the newest lines, or further back when scrolled."""
-        lines = self.model.buffer.lines
-        self.scroll = max(0, min(self.scroll, len(lines) - 1))
-        start = max(0, len(lines) - self.scroll - RENDERED_LINES)
-        return list(itertools.islice(lines, start, None))
+    def members_shown(self) -> bool:
+        if self.show_members is None:
+            return get_app().output.get_size().columns >= WIDE
+        return self.show_members
 
-    def _newest(self) -> Point:
-        """The messages window keeps this line in view: the newest, or scrolled back."""
-        return Point(0, max(0, len(self._shown()) - 1 - self.scroll))
+    def toggle_members(self) -> None:
+        self.show_members = not self.members_shown()
 
     # --- what each part shows -----------------------------------------------------
-
-    def messages(self) -> StyleAndTextTuples:
-        out: StyleAndTextTuples = []
-        for i, line in enumerate(self._shown()):
-            if i:
-                out.append(("", "\n"))
-            out.extend(render_line(line))
-        return out
 
     def buffer_list(self) -> StyleAndTextTuples:
         out: StyleAndTextTuples = []
@@ -180,9 +136,9 @@ class ChatView:
 
     def status_line(self) -> StyleAndTextTuples:
         model = self.model
-        state_style = "" if model.connection == "connected" and model.registered else "class:status.state.bad"
-        state = "online" if state_style == "" else \
-            f"{model.connection}: {model.connection_detail}".rstrip(": ")
+        state = ("online" if model.registered else
+                 "offline, reconnecting" if model.connection == "disconnected" else "connecting")
+        state_style = "" if model.registered else "class:status.state.bad"
         out: StyleAndTextTuples = [
             ("", f" {time.strftime('%H:%M')} [{model.nick}] [{model.current + 1}:{model.buffer.name}] "),
             (state_style, f"[{state}]"),
@@ -194,7 +150,7 @@ class ChatView:
                 style = "class:status.mention" if buf.mentions else "class:status.activity"
                 out += [("", "," if n else ""), (style, str(i + 1))]
             out.append(("", "]"))
-        if self.scroll:
-            out.append(("class:status.activity", f" [scrolled back {self.scroll}, PgDn]"))
-        out.append(("", "  F2 members  Alt-N/Ctrl-N/Ctrl-P buffers  /help"))
+        if self.messages.scroll:
+            out.append(("class:status.activity", " [scrolled back: PgDn]"))
+        out.append(("", "  F2 members · Alt-1..9 Ctrl-N/P buffers · /help"))
         return out
