@@ -19,7 +19,7 @@ from ircish.server import Server
 from .ircclient import Client
 
 ALT = "\x1b"
-CTRL_N, CTRL_D = "\x0e", "\x04"
+CTRL_C, CTRL_D, CTRL_N = "\x03", "\x04", "\x0e"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
@@ -124,6 +124,13 @@ def test_private_chat_and_buffer_keys(server: Server, connect: Callable[..., Cli
             await alice.type("/close\r")
             await alice.until(lambda: alice.model.find("#dev") is None)
             assert alice.model.buffer.name == "#general"
+            await alice.type(CTRL_N)
+            await alice.type("/join #general\r")     # already in it: just shown
+            assert alice.model.buffer.name == "#general"
+            await alice.type("half typed" + CTRL_C)
+            assert alice.chat.input.text == ""
+            await alice.type(CTRL_C)
+            assert alice.texts()[-1] == "Ctrl-C clears the input line; /quit or Ctrl-D leaves ircish"
     asyncio.run(scenario())
 
 

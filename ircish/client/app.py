@@ -163,7 +163,10 @@ class ChatApp:
 
         @keys.add("c-c")
         def _clear(event: KeyPressEvent) -> None:
-            self.input.reset()
+            if self.input.text:
+                self.input.reset()
+            else:   # what people try first to leave
+                model.note("Ctrl-C clears the input line; /quit or Ctrl-D leaves ircish")
 
         @keys.add("c-d", filter=Condition(lambda: not self.input.text))
         def _leave(event: KeyPressEvent) -> None:

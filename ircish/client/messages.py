@@ -3,7 +3,7 @@
 A custom `UIControl` because only `create_content` is told the width: lines wrap at
 spaces with a hanging indent under the text (prompt_toolkit's own wrapping cuts
 words and restarts at column 0), and the cursor row, which the Window keeps in
-view, is how scrolling back works.
+view, and the vertical scroll given to the Window are how scrolling back works.
 """
 from __future__ import annotations
 
@@ -79,6 +79,7 @@ class MessagesControl(UIControl):
         self.model = model
         self.scroll = 0           # rows back from the newest: view state, not the model's
         self.page = 10            # rows per PageUp, from the last height drawn
+        self.top = 0              # first row shown, from the last drawing
 
     def is_focusable(self) -> bool:
         return False
@@ -94,6 +95,11 @@ class MessagesControl(UIControl):
             rows.extend(wrap(render_line(line), max(width, INDENT + 10)))
         self.page = max(1, height - 2)
         self.scroll = min(self.scroll, max(0, len(rows) - height))
+        self.top = max(0, len(rows) - height - self.scroll)
+        bottom = min(len(rows), self.top + height) - 1    # kept in view by the Window
         return UIContent(get_line=lambda i: rows[i], line_count=len(rows),
-                         cursor_position=Point(0, max(0, len(rows) - 1 - self.scroll)),
-                         show_cursor=False)
+                         cursor_position=Point(0, max(0, bottom)), show_cursor=False)
+
+    def vertical_scroll(self, window: object) -> int:
+        """For `Window(get_vertical_scroll=...)`: the first row to show."""
+        return self.top

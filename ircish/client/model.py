@@ -107,6 +107,9 @@ class ClientModel:
         self.buffer.unread = self.buffer.mentions = 0
         return True
 
+    def show(self, buf: Buffer) -> None:
+        self.switch(self.buffers.index(buf))
+
     def switch_to(self, name: str) -> bool:
         """By exact name, else by the only name that starts with it (`dev` for #dev)."""
         key = casefold(name).lstrip("#")
@@ -119,7 +122,7 @@ class ClientModel:
         self.switch((self.current + step) % len(self.buffers))
 
     def open_query(self, nick: str) -> None:
-        self.switch(self.buffers.index(self.ensure(nick)))
+        self.show(self.ensure(nick))
 
     def close(self, buf: Buffer) -> None:
         """Drop a buffer (not the server's); the view moves to its left neighbour."""
@@ -215,7 +218,7 @@ class ClientModel:
             self.add(buf, Line("status", f"You joined {room}"))
             if buf.key in self._focus_on_join:
                 self._focus_on_join.discard(buf.key)
-                self.switch(self.buffers.index(buf))
+                self.show(buf)
             return
         buf.members[casefold(nick)] = Member(nick)
         host = (msg.source or "").partition("!")[2]

@@ -64,8 +64,9 @@ class Session:
                     model.add_own(action.target, piece, action.kind)
         elif isinstance(action, C.Send):
             if action.message.command == "JOIN" and action.message.params:
-                model.focus_on_join(split_list(action.message.params[0]))
-            self.send(action.message)
+                self._join(action.message)
+            else:
+                self.send(action.message)
         elif isinstance(action, C.OpenQuery):
             model.open_query(action.nick)
         elif isinstance(action, C.CloseBuffer):
@@ -80,9 +81,19 @@ class Session:
     def send(self, msg: Message) -> bool:
         if self.link.send(msg):
             return True
-        self.model.note(f"Not connected ({self.model.connection}); not sent: {msg.to_line()}",
-                        "error")
+        self.model.note(f"Not sent, the connection is down: {msg.to_line()}", "error")
         return False
+
+    def _join(self, msg: Message) -> None:
+        """`/join` a room I am in just shows it; the others get the focus once joined."""
+        rooms = split_list(msg.params[0])
+        joined = [b for b in map(self.model.find, rooms) if b is not None and b.joined]
+        if joined:
+            self.model.show(joined[-1])
+        todo = [r for r in rooms if self.model.find(r) not in joined]
+        if todo or len(msg.params) > 1:    # with keys, send as typed: keys pair with rooms
+            self.model.focus_on_join(rooms)
+            self.send(msg if len(msg.params) > 1 else Message("JOIN", [",".join(todo)]))
 
     def _close(self, name: str | None) -> None:
         buf = self.model.buffer if name is None else self.model.find(name)

@@ -47,6 +47,8 @@ STYLE = Style.from_dict({
     "members.op": "ansigreen bold",
 })
 
+HINTS = ("  F2 members · Alt-1..9 Ctrl-N/P buffers · /help · /quit",
+         "  F2 members · /help · /quit", "  /help")   # the longest that fits
 WIDE = 100                # columns from which the member list shows by itself
 BUFFER_LIST_WIDTH = 18
 MEMBER_LIST_WIDTH = 18
@@ -78,7 +80,7 @@ class ChatView:
         body = VSplit([
             Window(FormattedTextControl(self.buffer_list), width=BUFFER_LIST_WIDTH),
             separator(),
-            Window(self.messages),
+            Window(self.messages, get_vertical_scroll=self.messages.vertical_scroll),
             ConditionalContainer(VSplit([
                 separator(),
                 Window(FormattedTextControl(self.members), width=MEMBER_LIST_WIDTH),
@@ -152,5 +154,6 @@ class ChatView:
             out.append(("", "]"))
         if self.messages.scroll:
             out.append(("class:status.activity", " [scrolled back: PgDn]"))
-        out.append(("", "  F2 members · Alt-1..9 Ctrl-N/P buffers · /help"))
-        return out
+        used = sum(len(text) for _, text in out)
+        hint = next((h for h in HINTS if used + len(h) <= get_app().output.get_size().columns), "")
+        return out + [("", hint)]
