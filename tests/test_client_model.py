@@ -239,6 +239,11 @@ def test_buffers_switch_cycle_and_close(model: ClientModel) -> None:
     assert model.buffer.name == "Bob"
     assert model.switch_to("bob") and model.switch_to("DEV") and model.buffer.name == "#dev"
     assert not model.switch_to("nothing")
+    model.open_query("dev")                                  # a nick and a room: #dev and dev
+    assert model.switch_to("#dev") and model.buffer.name == "#dev"
+    assert model.switch_to("dev") and model.buffer.name == "dev"
+    model.close(model.buffer)
+    model.switch_to("#dev")
     assert not model.switch(9)
     model.close(model.buffer)
     assert model.buffer.name == "#general"

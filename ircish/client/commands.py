@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Union
 
 from ..protocol import MAX_LINE, Message, ProtocolError, is_room_name, parse_line, split_list
 from ..registry import Command, Registry, arity, builtin_registry, command
@@ -192,7 +192,7 @@ ROOM_DEFAULT = frozenset({"PART", "TOPIC", "NAMES", "WHO"})
 # completion leave them out (they still work when typed).
 PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG"})
 
-OVERRIDES = {"PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit,
+OVERRIDES: dict[str, Callable[..., None]] = {"PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit,
              "HELP": _help}
 
 

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from ..protocol import LINE_TOO_LONG, LineBuffer, Message, ProtocolError, casefold, decode, parse_line
+from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
@@ -120,10 +120,10 @@ class Connection:
                 return registered
             pinged = False
             for raw in frames.feed(data):
-                if raw is LINE_TOO_LONG:
-                    continue
+                if not isinstance(raw, bytes):
+                    continue   # LINE_TOO_LONG: a broken server line, skipped
                 try:
-                    msg = parse_line(decode(raw))  # type: ignore[arg-type]
+                    msg = parse_line(decode(raw))
                 except ProtocolError:
                     continue
                 registered = self._handle(msg, registered)

@@ -11,7 +11,7 @@ import itertools
 import time
 import zlib
 from prompt_toolkit.data_structures import Point
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
 from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.utils import get_cwidth
 
@@ -52,17 +52,16 @@ def render_line(line: Line) -> StyleAndTextTuples:
 
 def wrap(fragments: StyleAndTextTuples, width: int, indent: int = INDENT) -> list[StyleAndTextTuples]:
     """Rows of at most `width` cells, broken after a space when the row has one."""
-    chars = [(style, ch) for style, text in fragments for ch in text]
     rows: list[StyleAndTextTuples] = []
     row: StyleAndTextTuples = []
     used, last_space = 0, -1
-    for style, ch in chars:
+    for style, ch in ((f[0], ch) for f in fragments for ch in f[1]):
         cells = get_cwidth(ch)
         if used + cells > width and row:
             cut = last_space + 1 if last_space > 0 else len(row)
             rows.append(row[:cut])
-            row = [("", " " * indent)] + row[cut:]
-            used = indent + sum(get_cwidth(c) for _, c in row[1:])
+            row = [("", " " * indent), *row[cut:]]
+            used = fragment_list_width(row)
             last_space = -1
         row.append((style, ch))
         used += cells

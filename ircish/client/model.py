@@ -112,11 +112,17 @@ class ClientModel:
 
     def switch_to(self, name: str) -> bool:
         """By exact name, else by the only name that starts with it (`dev` for #dev)."""
-        key = casefold(name).lstrip("#")
-        names = [b.key.lstrip("#") for b in self.buffers]
-        matches = [i for i, n in enumerate(names) if n == key] or \
-                  [i for i, n in enumerate(names) if n.startswith(key)]
-        return len(matches) == 1 and self.switch(matches[0])
+        key = casefold(name)
+        bare = key.lstrip("#")
+        keys = [b.key for b in self.buffers]
+        tries: tuple[Callable[[str], bool], ...] = (
+            lambda k: k == key, lambda k: k.lstrip("#") == bare,
+            lambda k: k.lstrip("#").startswith(bare))
+        for fits in tries:
+            matches = [i for i, k in enumerate(keys) if fits(k)]
+            if matches:
+                return len(matches) == 1 and self.switch(matches[0])
+        return False
 
     def cycle(self, step: int) -> None:
         self.switch((self.current + step) % len(self.buffers))

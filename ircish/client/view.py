@@ -12,11 +12,12 @@ everything else is read from the `ClientModel` at each redraw.
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from prompt_toolkit.application import get_app
 from prompt_toolkit.buffer import Buffer as InputBuffer
 from prompt_toolkit.filters import Condition
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
 from prompt_toolkit.layout import (ConditionalContainer, Dimension, Float, FloatContainer,
                                    FormattedTextControl, HSplit, Layout, VSplit, Window)
 from prompt_toolkit.layout.controls import BufferControl
@@ -70,7 +71,7 @@ class ChatView:
     # --- layout -------------------------------------------------------------------
 
     def _container(self) -> FloatContainer:
-        def bar(render, style: str) -> Window:  # type: ignore[no-untyped-def]
+        def bar(render: Callable[[], StyleAndTextTuples], style: str) -> Window:
             return Window(FormattedTextControl(render), height=1, style=style)
 
         def separator() -> Window:
@@ -154,6 +155,6 @@ class ChatView:
             out.append(("", "]"))
         if self.messages.scroll:
             out.append(("class:status.activity", " [scrolled back: PgDn]"))
-        used = sum(len(text) for _, text in out)
+        used = fragment_list_width(out)
         hint = next((h for h in HINTS if used + len(h) <= get_app().output.get_size().columns), "")
         return out + [("", hint)]
