@@ -195,3 +195,16 @@ def test_ctrl_d_on_an_empty_line_leaves(server: Server, connect: Callable[..., C
             await asyncio.wait_for(alice.task, 5)
     asyncio.run(scenario())
     bob.expect(r"^:alice!\S+ QUIT")
+
+
+def test_history_survives_a_restart(server: Server) -> None:
+    async def scenario() -> str:
+        async with client_app(server, "--nick", "alice") as first:
+            await first.until(lambda: first.model.buffer.joined)
+            await first.type("remember this line\r")
+            await first.type("/list\r")
+        async with client_app(server, "--nick", "alice") as second:
+            await second.until(lambda: second.model.registered)
+            await second.type("\x1b[A\x1b[A")    # Up, Up
+            return second.chat.input.text
+    assert asyncio.run(scenario()) == "remember this line"
