@@ -1,0 +1,151 @@
+"""The servers under test, each started on its own loopback port with flood limits off.
+
+Peers are installed when missing: ngircd from Debian's packages, miniircd from PyPI
+into the running interpreter's environment.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@dataclass
+class Peer:
+    name: str
+    proc: subprocess.Popen | None = None
+    port: int = 0
+    tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
+
+    def command(self, port: int) -> list[str]:
+        raise NotImplementedError
+
+    def available(self) -> bool:
+        return True
+
+    def install(self) -> None:
+        pass
+
+    def start(self) -> None:
+        self.port = free_port()
+        log = open(self.tmp / f"{self.name}.log", "wb")
+        self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL, preexec_fn=_raise_limits)
+        wait_listening(self.port, self.proc)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+def _raise_limits() -> None:
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Ircish(Peer):
+    def command(self, port: int) -> list[str]:
+        return [sys.executable, "-m", "ircish.server", "--port", str(port), "--no-motd",
+                "--rooms", str(self._rooms()), "--log-level", "WARNING",
+                "--sendq", str(1 << 20), "--ping-interval", "600"]
+
+    def _rooms(self) -> Path:
+        path = self.tmp / "rooms.yaml"
+        path.write_text("rooms: []\n")
+        return path
+
+
+class Ngircd(Peer):
+    binary = "/usr/sbin/ngircd"
+
+    def available(self) -> bool:
+        return Path(self.binary).exists()
+
+    def install(self) -> None:
+        if self.available():
+            return
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        quiet = {"env": env, "stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "ngircd"], check=True, **quiet)
+        # The package starts a system service on 6667; the benchmark runs its own.
+        subprocess.run(["service", "ngircd", "stop"], check=False, capture_output=True)
+
+    def command(self, port: int) -> list[str]:
+        conf = self.tmp / "ngircd.conf"
+        conf.write_text(f"""[Global]
+Name = ngircd.bench
+Info = bench
+Listen = 127.0.0.1
+Ports = {port}
+MotdPhrase = bench
+PidFile = {self.tmp}/ngircd.pid
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxPenaltyTime = 0
+PingTimeout = 600
+PongTimeout = 600
+[Options]
+DNS = no
+Ident = no
+PAM = no
+""")
+        return [self.binary, "--nodaemon", "--config", str(conf)]
+
+
+class Miniircd(Peer):
+    def available(self) -> bool:
+        return shutil.which("miniircd", path=str(Path(sys.executable).parent)) is not None
+
+    def install(self) -> None:
+        if not self.available():
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "miniircd==2.3"],
+                           check=True, stdout=subprocess.DEVNULL)
+
+    def command(self, port: int) -> list[str]:
+        binary = str(Path(sys.executable).parent / "miniircd")
+        root = ["--setuid", "root"] if os.geteuid() == 0 else []  # it refuses root otherwise
+        return [binary, "--ports", str(port), "--listen", "127.0.0.1", *root]
+
+
+PEERS: dict[str, type[Peer]] = {"ircish": Ircish, "ngircd": Ngircd, "miniircd": Miniircd}
