@@ -1,12 +1,15 @@
 """The client's slash-command parser: a table of typed lines and the actions they mean."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ircish.client.commands import (Catalog, CloseBuffer, Error, Info, OpenQuery, Quit, Say,
                                     Send, SwitchTo, Where, interpret, messages_for, split_text,
                                     text_budget)
 from ircish.protocol import MAX_LINE, Message
+from ircish.registry import Registry, builtin_registry
 
 ROOM = Where("#general", "room")
 QUERY = Where("bob", "query")
@@ -129,6 +132,18 @@ def test_catalog_uses_the_server_registry_entries(catalog: Catalog) -> None:
     assert client_entry is not None and server_entry is not None
     assert (client_entry.usage, client_entry.help, client_entry.aliases) == \
            (server_entry.usage, server_entry.help, server_entry.aliases)
+
+
+def test_server_aliases_that_are_client_commands_stay_the_clients() -> None:
+    # PROTOCOL.md allows QUERY and ME as PRIVMSG aliases on the server side.
+    server = Registry()
+    for cmd in builtin_registry().commands():
+        server.add(dataclasses.replace(cmd, aliases=("MSG", "QUERY", "ME"))
+                   if cmd.name == "PRIVMSG" else cmd)
+    catalog = Catalog(server)
+    assert interpret("/query bob", ROOM, catalog) == [OpenQuery("bob")]
+    assert interpret("/me waves", ROOM, catalog) == [Say("#general", "waves", "action")]
+    assert interpret("/msg bob hi", ROOM, catalog) == [Say("bob", "hi")]
 
 
 SPLITS = [

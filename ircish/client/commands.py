@@ -208,8 +208,10 @@ class Catalog:
             self.client.add(cmd, "ircish.client")
         for name, handler in OVERRIDES.items():
             entry = self.server.get(name)
-            if entry is not None:
-                self.client.add(dataclasses.replace(entry, handler=handler), "ircish.client")
+            if entry is not None:   # the client's own commands keep their names (QUERY, ME)
+                aliases = tuple(a for a in entry.aliases if self.client.get(a) is None)
+                self.client.add(dataclasses.replace(entry, handler=handler, aliases=aliases),
+                                "ircish.client")
 
     def get(self, name: str) -> Command | None:
         return self.client.get(name) or self.server.get(name)
