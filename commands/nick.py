@@ -22,6 +22,7 @@ def nick(ctx: Context, new: str = "") -> None:
         complete_registration(ctx)
         return
     old_prefix = user.prefix
-    ctx.server.nicks.claim(user, new)
+    old = ctx.server.nicks.claim(user, new)
+    ctx.server.history.record(user, old)
     line = Message("NICK", [new], source=old_prefix).to_bytes()
     deliver(user.peers() | {user}, line)

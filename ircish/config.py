@@ -40,6 +40,7 @@ class Settings:
     topic_length: int = 390
     max_rooms_per_user: int = 50
     max_targets: int = 4
+    whowas_size: int = 1000            # departed nicks remembered for WHOWAS
     ping_interval: float = 120.0       # a quiet registered client is PINGed after this
     ping_timeout: float = 60.0         # ... and dropped if still quiet this much later
     registration_timeout: float = 60.0

@@ -5,7 +5,7 @@ only queue bytes on an outbox (see `outbox.py`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from .errors import IrcError
 from .protocol import Message
@@ -13,6 +13,9 @@ from .protocol import Message
 if TYPE_CHECKING:
     from .connection import Connection
     from .server import Server
+
+
+T = TypeVar("T")
 
 
 class Context:
@@ -35,7 +38,7 @@ class Context:
     def send(self, msg: Message, force_trailing: bool = False) -> None:
         self.user.send(msg.to_bytes(force_trailing))
 
-    def each(self, items: Iterable[str], action: Callable[[str], None],
+    def each(self, items: Iterable[T], action: Callable[[T], None],
              quiet: bool = False) -> None:
         """Run `action` on each target of a list parameter (`#a,#b`): an error on one
         is answered (unless `quiet`) and the others still run."""

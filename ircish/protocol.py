@@ -86,7 +86,13 @@ class Message:
         return " ".join(parts)
 
     def to_bytes(self, force_trailing: bool = False) -> bytes:
-        return self.to_line(force_trailing).encode("utf-8", "replace") + b"\r\n"
+        """The line with CRLF, cut (at a character boundary) to the 512-byte limit:
+        a relayed text grows by the sender's prefix, and must still fit."""
+        data = self.to_line(force_trailing).encode("utf-8", "replace")
+        start = data.index(b" ") + 1 if self.tags else 0
+        if len(data) - start > MAX_LINE - 2:
+            data = data[: start + MAX_LINE - 2].decode("utf-8", "ignore").encode("utf-8")
+        return data + b"\r\n"
 
 
 def parse_line(line: str) -> Message:

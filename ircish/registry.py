@@ -158,7 +158,7 @@ class Registry:
             if cmd is None:
                 if not ctx.user.registered:
                     raise errors.NotRegistered()
-                raise errors.UnknownCommand(msg.command)
+                raise errors.UnknownCommand(msg.command[:64])  # not a 500-byte echo
             if not (cmd.before_registration or ctx.user.registered):
                 raise errors.NotRegistered()
             if len(msg.params) < cmd.min_params:

@@ -29,7 +29,8 @@ def isupport_tokens(ctx: Context) -> list[str]:
         f"CHANLIMIT=#:{s.max_rooms_per_user}", f"CHANNELLEN={s.room_length}",
         f"NICKLEN={s.nick_length}", f"TOPICLEN={s.topic_length}", "PREFIX=(o)@",
         f"TARGMAX=PRIVMSG:{s.max_targets},NOTICE:{s.max_targets},JOIN:,PART:,NAMES:1,WHOIS:1",
-        f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@",
+        f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@", "CHANMODES=,,,",
+        f"WHOWAS={s.whowas_size}",
     ]
 
 
@@ -45,7 +46,7 @@ def complete_registration(ctx: Context) -> None:
     if user.registered or user.nick == "*" or not user.username or ctx.conn.cap_negotiating:
         return
     user.registered = True
-    ctx.server.count_registration(+1)
+    ctx.server.adjust_counts(users=+1)
     s = ctx.settings
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {s.network} IRC network {user.prefix}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {s.server_name}, running version {VERSION}")
@@ -58,9 +59,11 @@ def complete_registration(ctx: Context) -> None:
 
 def send_lusers(ctx: Context) -> None:
     users = ctx.server.registered_count
+    invisible = ctx.server.invisible_count
     unknown = ctx.server.connection_count - users
     rooms = len(ctx.server.rooms)
-    ctx.reply(N.RPL_LUSERCLIENT, f"There are {users} users and 0 invisible on 1 servers")
+    ctx.reply(N.RPL_LUSERCLIENT,
+              f"There are {users - invisible} users and {invisible} invisible on 1 servers")
     if unknown > 0:
         ctx.reply(N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
     ctx.reply(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")

@@ -23,7 +23,7 @@ from .outbox import Writer, delivery_batch
 from .protocol import Message
 from .registry import PluginError, Registry, builtin_registry
 from .replies import user_message
-from .state import NickTable, RoomTable, User, deliver
+from .state import NickHistory, NickTable, RoomTable, User, deliver
 
 log = logging.getLogger("ircish.server")
 
@@ -39,13 +39,15 @@ class Server:
         self.registry = registry if registry is not None else builtin_registry(settings.command_dirs)
         self.nicks = NickTable()
         self.rooms = RoomTable(settings.max_rooms_per_user)
+        self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name)
         self.writer = Writer()
         self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # guards the three fields below
+        self._lock = threading.Lock()           # guards the four fields below
         self.connections: set[Connection] = set()
         self.registered_count = 0
+        self.invisible_count = 0                # registered users with mode +i
         self.max_users = 0
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
@@ -58,9 +60,11 @@ class Server:
     def connection_count(self) -> int:
         return len(self.connections)
 
-    def count_registration(self, delta: int) -> None:
+    def adjust_counts(self, users: int = 0, invisible: int = 0) -> None:
+        """Keep the LUSERS counts (kept, not counted, so a burst costs O(1))."""
         with self._lock:
-            self.registered_count += delta
+            self.registered_count += users
+            self.invisible_count += invisible
             self.max_users = max(self.max_users, self.registered_count)
 
     def numeric(self, user: User, numeric: str, *params: str) -> bytes:
@@ -124,6 +128,7 @@ class Server:
                 time.sleep(0.1)
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            log.debug("connection from %s:%d", *address[:2])
             conn = Connection(self, sock, address)
             with self._lock:
                 self.connections.add(conn)
@@ -145,7 +150,8 @@ class Server:
             if user.registered:
                 deliver(peers, user_message(user, "QUIT", reason))
         if user.registered:
-            self.count_registration(-1)
+            self.adjust_counts(users=-1, invisible=-1 if "i" in user.modes else 0)
+            self.history.record(user, user.nick)
         conn.outbox.close()
         try:
             conn.sock.shutdown(socket.SHUT_RDWR)

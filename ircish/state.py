@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -235,6 +236,28 @@ class RoomTable:
         peers.discard(user)
         return peers
 
+    def kick(self, room: Room, by: User, target: User) -> tuple[User, ...]:
+        """Remove `target` on `by`'s order; returns the members before the kick."""
+        with room.lock:
+            _require_operator(room, by)
+            if target not in room.members:
+                raise errors.UserNotInRoom(target.nick, room.name)
+            before = room.members_snapshot
+            self._remove_member(room, target)
+        self._drop_if_closed(room)
+        return before
+
+    def set_operator(self, room: Room, by: User, target: User, on: bool) -> bool:
+        """Give or take `target`'s operator status; False if it already was so."""
+        with room.lock:
+            _require_operator(room, by)
+            if target not in room.members:
+                raise errors.UserNotInRoom(target.nick, room.name)
+            if ("@" in room.members[target]) == on:
+                return False
+            room.members[target] = "@" if on else ""
+            return True
+
     def _remove_member(self, room: Room, user: User) -> None:
         """Caller holds room.lock."""
         del room.members[user]
@@ -253,6 +276,42 @@ class RoomTable:
 
     def __len__(self) -> int:
         return sum(1 for room in self._rooms.values() if not room.closed)
+
+
+def _require_operator(room: Room, user: User) -> None:
+    """Caller holds room.lock."""
+    if user not in room.members:
+        raise errors.NotOnRoom(room.name)
+    if "@" not in room.members[user]:
+        raise errors.ChanOpPrivsNeeded(room.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PastUser:
+    nick: str
+    username: str
+    host: str
+    realname: str
+    left_at: float
+
+
+class NickHistory:
+    """Who recently used which nick (for WHOWAS): a bounded, newest-last record."""
+
+    def __init__(self, size: int) -> None:
+        self.lock = threading.Lock()
+        self._entries: deque[PastUser] = deque(maxlen=size)
+
+    def record(self, user: User, nick: str) -> None:
+        entry = PastUser(nick, user.username, user.host, user.realname, time.time())
+        with self.lock:
+            self._entries.append(entry)
+
+    def lookup(self, nick: str, count: int) -> list[PastUser]:
+        key = casefold(nick)
+        with self.lock:
+            found = [e for e in reversed(self._entries) if casefold(e.nick) == key]
+        return found[:count] if count > 0 else found
 
 
 def deliver(users: Iterable[User], data: bytes, skip: User | None = None) -> None:

@@ -182,8 +182,51 @@ def test_lusers_motd_version_ison_userhost(connect) -> None:
     alice.expect(f"^:{S} 372 alice :- Welcome to ircish")
     alice.send("VERSION")
     alice.expect(f"^:{S} 351 alice ircish-\\S+ {S} :")
-    alice.expect(f"^:{S} 005 alice ")
+    alice.expect(f"^:{S} 005 alice .*WHOWAS=")
     alice.send("ISON bob nobody Alice")
     alice.expect_exact(f":{S} 303 alice :bob alice")
     alice.send("USERHOST bob")
     alice.expect_exact(f":{S} 302 alice :bob=+~bob@127.0.0.1")
+
+
+def test_whowas_remembers_departed_and_renamed_nicks(connect, server) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.send("WHOWAS bob")
+    alice.expect_exact(f":{S} 406 alice bob :There was no such nickname",
+                       f":{S} 369 alice bob :End of WHOWAS")
+    bob.send("NICK robert")
+    bob.expect("NICK robert")
+    bob.send("QUIT")
+    bob.assert_closed()
+    wait_until(lambda: "robert" not in {u.nick for u in server.nicks.users()})
+    alice.send("WHOWAS robert")
+    alice.expect_exact(f":{S} 314 alice robert ~bob 127.0.0.1 * :Test User")
+    alice.expect(rf"^:{S} 312 alice robert {S} :\d{{4}}-\d\d-\d\d ")
+    alice.expect_exact(f":{S} 369 alice robert :End of WHOWAS")
+    alice.send("WHOWAS BOB")
+    alice.expect_exact(f":{S} 314 alice bob ~bob 127.0.0.1 * :Test User")
+    alice.expect(rf"^:{S} 312 alice bob {S} :\d{{4}}-\d\d-\d\d ")
+    alice.expect_exact(f":{S} 369 alice BOB :End of WHOWAS")
+
+
+def test_lusers_counts_invisible_users(connect, server) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    bob.send("MODE bob +i")
+    bob.expect("MODE bob :\\+i")
+    alice.send("LUSERS")
+    alice.expect_exact(f":{S} 251 alice :There are 1 users and 1 invisible on 1 servers")
+    bob.send("QUIT")
+    bob.assert_closed()
+    wait_until(lambda: server.registered_count == 1)
+    alice.send("LUSERS")
+    alice.expect(f"^:{S} 251 alice :There are 1 users and 0 invisible on 1 servers$")
+
+
+def test_relayed_lines_never_exceed_512_bytes(connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    text = "é" * 248  # 496 bytes: "PRIVMSG bob :" and CRLF make the input 511, legal
+    alice.send(f"PRIVMSG bob :{text}")
+    line = bob.next_line()
+    assert len(line.encode()) + 2 <= 512
+    assert line.startswith(":alice!~alice@127.0.0.1 PRIVMSG bob :ééé")
+    assert set(line.split(" :", 1)[1]) == {"é"}  # cut between characters, not inside one

@@ -163,4 +163,53 @@ def test_room_mode_query(connect) -> None:
     alice.send("MODE #missing")
     alice.expect_exact(f":{S} 403 alice #missing :No such channel")
     alice.send("MODE bob +i")
-    alice.expect_exact(f":{S} 502 alice :Cant change mode for other users")
+    alice.expect_exact(f":{S} 502 alice :Can't change mode for other users")
+
+
+def test_operators_give_and_take_operator_status(connect) -> None:
+    alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
+    alice.join("#ops")
+    bob.join("#ops")
+    carol.join("#ops")
+    for c in (alice, bob, carol):
+        c.drain()
+    bob.send("MODE #ops +o carol")
+    bob.expect_exact(f":{S} 482 bob #ops :You're not channel operator")
+    alice.send("MODE #ops +oo bob carol")
+    for c in (alice, bob, carol):
+        c.expect_exact(":alice!~alice@127.0.0.1 MODE #ops +oo bob carol")
+    bob.send("MODE #ops -o carol")
+    for c in (alice, bob, carol):
+        c.expect_exact(":bob!~bob@127.0.0.1 MODE #ops -o carol")
+    bob.send("MODE #ops -o+o carol alice")  # changes that change nothing are not announced
+    bob.assert_silent()
+    alice.send("MODE #ops +o ghost")
+    alice.expect_exact(f":{S} 401 alice ghost :No such nick/channel")
+    dave = connect("dave")
+    alice.send("MODE #ops +o dave")
+    alice.expect_exact(f":{S} 441 alice dave #ops :They aren't on that channel")
+    dave.send("NAMES #ops")
+    dave.expect(f"^:{S} 353 dave = #ops :")
+    alice.assert_silent()
+
+
+def test_kick(connect, server) -> None:
+    alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
+    alice.join("#k")
+    bob.join("#k")
+    for c in (alice, bob):
+        c.drain()
+    bob.send("KICK #k alice")
+    bob.expect_exact(f":{S} 482 bob #k :You're not channel operator")
+    carol.send("KICK #k bob")
+    carol.expect_exact(f":{S} 442 carol #k :You're not on that channel")
+    alice.send("KICK #k carol")
+    alice.expect_exact(f":{S} 441 alice carol #k :They aren't on that channel")
+    alice.send("KICK #nope bob")
+    alice.expect_exact(f":{S} 403 alice #nope :No such channel")
+    alice.send("KICK #k bob :be nice")
+    for c in (alice, bob):
+        c.expect_exact(":alice!~alice@127.0.0.1 KICK #k bob :be nice")
+    bob.send("PRIVMSG #k :still here?")
+    bob.expect_exact(f":{S} 404 bob #k :Cannot send to channel")
+    assert [u.nick for u in server.rooms.get("#k").members_snapshot] == ["alice"]

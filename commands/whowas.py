@@ -1,0 +1,20 @@
+"""WHOWAS: who recently used a nick (clients ask after a WHOIS finds no one)."""
+import time
+
+from ircish import errors
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("WHOWAS", usage="<nick> [<count>] [<server>]",
+         help="Show who recently used a nick, newest first.")
+def whowas(ctx: Context, nick: str, count: str = "0", server: str = "") -> None:
+    entries = ctx.server.history.lookup(nick, int(count) if count.isdigit() else 0)
+    if not entries:
+        ctx.reply(N.ERR_WASNOSUCHNICK, nick, errors.WasNoSuchNick.text)
+    for entry in entries:
+        ctx.reply(N.RPL_WHOWASUSER, entry.nick, entry.username, entry.host, "*", entry.realname)
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(entry.left_at))
+        ctx.reply(N.RPL_WHOISSERVER, entry.nick, ctx.settings.server_name, when)
+    ctx.reply(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
