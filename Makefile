@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/ircish-server --host $(HOST) --port $(PORT) --rooms rooms.yaml
 
 client: $(STAMP)
-	$(BIN)/ircish --host $(HOST) --port $(PORT)
+	$(BIN)/ircish --host $(HOST) --port $(PORT) $(if $(NICK),--nick $(NICK))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
