@@ -1,12 +1,18 @@
-"""Server settings and the rooms file.
+"""Server settings: one dataclass is the single source of every option.
 
-Configuration errors stop start-up with `file:line: what is wrong`, found by walking
-PyYAML's node tree (which keeps line numbers) rather than the plain loaded data.
+Each configurable field carries its help text; from it come the `ircish-server` flags
+(`--ping-interval`), the keys of the YAML config file (`ping-interval: 120`) and their
+validation. Precedence: built-in default < config file < command line. Configuration
+errors stop start-up with `file:line: what is wrong`, found by walking PyYAML's node
+tree (which keeps line numbers) rather than the plain loaded data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import argparse
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,32 +32,229 @@ class RoomSpec:
     topic: str | None = None
 
 
+def option(default: Any, help: str, *, flag: str | None = None, minimum: float | None = None,
+           maximum: float | None = None) -> Any:
+    """A configurable setting: a flag, a config-file key, a help text and bounds."""
+    meta = {"help": help, "flag": flag, "minimum": minimum, "maximum": maximum}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 6667
-    server_name: str = "ircish.local"
-    network: str = "ircish"
-    motd: str | None = DEFAULT_MOTD
+    # where and who
+    host: str = option("127.0.0.1", "address to listen on (:: or an IPv6 address for IPv6)")
+    port: int = option(6667, "TCP port; 0 picks a free one", minimum=0, maximum=65535)
+    tls_port: int = option(6697, "TLS port, used when a certificate is given",
+                           minimum=0, maximum=65535)
+    tls_cert: Path | None = option(None, "TLS certificate chain (PEM); enables the TLS listener")
+    tls_key: Path | None = option(None, "TLS private key (PEM); default: inside --tls-cert")
+    server_name: str = option("ircish.local", "server name shown to clients", flag="name")
+    network: str = option("ircish", "network name (NETWORK in 005)")
+    rooms_file: Path | None = option(None, "rooms file (YAML); default ./rooms.yaml if present, "
+                                     "else just #general", flag="rooms")
+    motd_file: Path | None = option(None, "message of the day file (default: a greeting)",
+                                    flag="motd")
+    no_motd: bool = option(False, "send 422 (no MOTD) instead of a message of the day")
+    command_dirs: list[Path] = option([], "extra plugin folder (repeatable)", flag="commands")
+    # names and limits
+    nick_length: int = option(30, "NICKLEN", minimum=1, maximum=200)
+    room_length: int = option(50, "CHANNELLEN", minimum=2, maximum=200)
+    topic_length: int = option(390, "TOPICLEN", minimum=1, maximum=450)
+    max_rooms_per_user: int = option(50, "rooms one user may join", flag="max-rooms", minimum=1)
+    max_targets: int = option(4, "targets of one PRIVMSG/NOTICE", minimum=1)
+    whowas_size: int = option(1000, "departed nicks remembered for WHOWAS", minimum=0)
+    # keeping one client from hurting the rest
+    max_clients: int = option(16000, "connections held at once (all addresses)", minimum=1)
+    max_clients_per_ip: int = option(64, "connections from one address; 0: no limit",
+                                     flag="max-per-ip", minimum=0)
+    sendq: int = option(1 << 20, "bytes queued for one client before it is dropped",
+                        minimum=4096)
+    recvq: int = option(16384, "unprocessed input bytes before a flooder is dropped",
+                        minimum=1024)
+    flood_control: bool = option(True, "slow down clients that send too fast (fakelag)")
+    flood_burst: int = option(10, "lines a client may send at once", minimum=1)
+    flood_rate: float = option(2.0, "lines per second a client may keep sending", minimum=0.1)
+    ping_interval: float = option(120.0, "seconds of silence before the server PINGs",
+                                  minimum=0.1)
+    ping_timeout: float = option(60.0, "seconds to answer that PING", minimum=0.1)
+    registration_timeout: float = option(60.0, "seconds to complete NICK/USER", minimum=0.1)
+    # the process
+    thread_stack_size: int = option(256 * 1024, "stack size of each thread, in bytes",
+                                    flag="thread-stack", minimum=32768)
+    listen_backlog: int = option(1024, "listen() backlog", minimum=1)
+    log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
+    # resolved at start-up from the files above (not options)
     rooms: list[RoomSpec] = field(default_factory=lambda: [RoomSpec("#general")])
-    command_dirs: list[Path] = field(default_factory=list)
-    nick_length: int = 30
-    room_length: int = 50
-    topic_length: int = 390
-    max_rooms_per_user: int = 50
-    max_targets: int = 4
-    whowas_size: int = 1000            # departed nicks remembered for WHOWAS
-    ping_interval: float = 120.0       # a quiet registered client is PINGed after this
-    ping_timeout: float = 60.0         # ... and dropped if still quiet this much later
-    registration_timeout: float = 60.0
-    sendq: int = 1 << 20               # bytes queued for one client before it is dropped
-    thread_stack_size: int = 256 * 1024
-    listen_backlog: int = 1024
+    motd: str | None = DEFAULT_MOTD
 
+
+def _options() -> list[tuple[str, str, Any, dict]]:
+    """(field name, flag/key, type, metadata) of every configurable setting."""
+    hints = typing.get_type_hints(Settings)
+    return [(f.name, f.metadata["flag"] or f.name.replace("_", "-"), hints[f.name], f.metadata)
+            for f in fields(Settings) if "help" in f.metadata]
+
+
+def _base_type(kind: Any) -> Any:
+    """`Path | None` -> Path; `list[Path]` -> Path; `int` -> int."""
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    return args[0] if args else kind
+
+
+def _is_list(kind: Any) -> bool:
+    return typing.get_origin(kind) is list
+
+
+# --- the command line ----------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="server config file (YAML); its keys are these options' names")
+    for name, key, kind, meta in _options():
+        default = getattr(defaults, name)
+        text = meta["help"] + (f" (default {default})" if default not in (None, [], False)
+                               else "")
+        text = text.replace("%", "%%")
+        base = _base_type(kind)
+        if base is bool and default is False:
+            parser.add_argument(f"--{key}", dest=name, default=None, help=text,
+                                action="store_const", const=True)
+        elif base is bool:
+            parser.add_argument(f"--{key}", dest=name, default=None, help=text,
+                                action=argparse.BooleanOptionalAction)
+        elif _is_list(kind):
+            parser.add_argument(f"--{key}", dest=name, default=None, help=text,
+                                type=base, action="append", metavar="DIR")
+        else:
+            metavar = {int: "N", float: "SECONDS", Path: "FILE"}.get(base, key.upper())
+            if name.startswith("flood_rate"):
+                metavar = "N"
+            parser.add_argument(f"--{key}", dest=name, default=None, help=text, type=base,
+                                metavar=metavar)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = load_config(args.config) if args.config else Settings()
+    for name, _, kind, meta in _options():
+        value = getattr(args, name)
+        if value is not None:
+            _check_bounds(value, meta, lambda problem: ConfigError(f"--{name}: {problem}"))
+            setattr(settings, name, value)
+    return resolve_files(settings)
+
+
+def resolve_files(settings: Settings) -> Settings:
+    """Read the rooms and MOTD files the settings name."""
+    rooms_file = settings.rooms_file
+    if rooms_file is None and Path("rooms.yaml").is_file():
+        rooms_file = Path("rooms.yaml")
+    if rooms_file is not None:
+        settings.rooms = load_rooms(rooms_file, settings.room_length, settings.topic_length)
+    if settings.no_motd:
+        settings.motd = None
+    elif settings.motd_file is not None:
+        settings.motd = _read(settings.motd_file)
+    return settings
+
+
+# --- YAML files ------------------------------------------------------------------------
 
 def _fail(path: Path, node: yaml.Node | None, problem: str) -> ConfigError:
     line = node.start_mark.line + 1 if node is not None else 1
     return ConfigError(f"{path}:{line}: {problem}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}:1: cannot read: {exc.strerror}") from None
+
+
+def _document(path: Path) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the loaded data of a YAML file."""
+    loader = yaml.SafeLoader(_read(path))
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    finally:
+        loader.dispose()
+
+
+def _mapping_items(path: Path, node: yaml.Node | None, what: str
+                   ) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        raise _fail(path, node, f"expected {what}")
+    items = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise _fail(path, key, "keys must be plain names")
+        items.append((str(key.value), key, value))
+    return items
+
+
+def _check_bounds(value: Any, meta: dict, error: Any) -> None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if meta.get("minimum") is not None and value < meta["minimum"]:
+            raise error(f"must be at least {meta['minimum']}")
+        if meta.get("maximum") is not None and value > meta["maximum"]:
+            raise error(f"must be at most {meta['maximum']}")
+
+
+def load_config(path: Path) -> Settings:
+    """A server config file: keys are the option names, e.g. `ping-interval: 120`."""
+    node, data = _document(path)
+    known = {key: (name, kind, meta) for name, key, kind, meta in _options()}
+    settings = Settings()
+    seen: set[str] = set()
+    for key, key_node, value_node in _mapping_items(path, node, "a mapping of settings"):
+        if key not in known:
+            raise _fail(path, key_node, f"unknown setting '{key}'")
+        if key in seen:
+            raise _fail(path, key_node, f"'{key}' given twice")
+        seen.add(key)
+        name, kind, meta = known[key]
+        value = _convert(data[key], kind, lambda problem: _fail(path, value_node,
+                                                                f"{key}: {problem}"))
+        _check_bounds(value, meta, lambda problem: _fail(path, value_node, f"{key}: {problem}"))
+        setattr(settings, name, value)
+    return settings
+
+
+def _convert(value: Any, kind: Any, error: Any) -> Any:
+    base = _base_type(kind)
+    optional = type(None) in typing.get_args(kind) and not _is_list(kind)
+    if value is None:
+        if optional:
+            return None
+        raise error("needs a value")
+    if _is_list(kind):
+        items = value if isinstance(value, list) else [value]
+        return [_convert(item, base, error) for item in items]
+    if base is bool:
+        if not isinstance(value, bool):
+            raise error("must be true or false")
+        return value
+    if base is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise error("must be a whole number")
+        return value
+    if base is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise error("must be a number")
+        return float(value)
+    if isinstance(value, (dict, list)):
+        raise error("must be a single value")
+    return Path(str(value)) if base is Path else str(value)
 
 
 def _scalar(path: Path, node: yaml.Node, what: str) -> str:
@@ -68,24 +271,11 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
           - name: "#general"
             topic: "Anything goes"
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}:1: cannot read: {exc.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
-    if root is None:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        raise _fail(path, root, "expected a mapping with a 'rooms' list")
+    node, _ = _document(path)
     rooms_node: yaml.Node | None = None
-    for key, value in root.value:
-        if _scalar(path, key, "key") != "rooms":
-            raise _fail(path, key, f"unknown key '{key.value}' (expected 'rooms')")
+    for key, key_node, value in _mapping_items(path, node, "a mapping with a 'rooms' list"):
+        if key != "rooms":
+            raise _fail(path, key_node, f"unknown key '{key}' (expected 'rooms')")
         rooms_node = value
     if rooms_node is None or rooms_node.tag == "tag:yaml.org,2002:null":
         return []
@@ -97,21 +287,20 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
     for item in rooms_node.value:
         if not isinstance(item, yaml.MappingNode):
             raise _fail(path, item, "each room must be a mapping with a 'name'")
-        fields: dict[str, str] = {}
-        for key, value in item.value:
-            name = _scalar(path, key, "key")
-            if name not in ("name", "topic"):
-                raise _fail(path, key, f"unknown key '{name}' (expected 'name' or 'topic')")
-            if name in fields:
-                raise _fail(path, key, f"'{name}' given twice")
-            fields[name] = _scalar(path, value, name)
-        if "name" not in fields:
+        found: dict[str, str] = {}
+        for key, key_node, value in _mapping_items(path, item, "a room"):
+            if key not in ("name", "topic"):
+                raise _fail(path, key_node, f"unknown key '{key}' (expected 'name' or 'topic')")
+            if key in found:
+                raise _fail(path, key_node, f"'{key}' given twice")
+            found[key] = _scalar(path, value, key)
+        if "name" not in found:
             raise _fail(path, item, "room has no 'name'")
-        room = fields["name"]
+        room = found["name"]
         if not is_valid_room_name(room, room_length):
             raise _fail(path, item, f"invalid room name {room!r}: it must start with '#', "
                         f"have at most {room_length} characters and no spaces, commas or colons")
-        topic = fields.get("topic")
+        topic = found.get("topic")
         if topic is not None and len(topic) > topic_length:
             raise _fail(path, item, f"topic of {room} is longer than {topic_length} characters")
         key = casefold(room)
@@ -122,8 +311,16 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
     return specs
 
 
-def load_motd(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}:1: cannot read: {exc.strerror}") from None
+def example_config() -> str:
+    """Every option with its default, as a commented config file."""
+    lines = ["# ircish server settings: every key is also a command-line flag (--KEY),",
+             "# and a flag given on the command line wins over this file."]
+    defaults = Settings()
+    for name, key, _, meta in _options():
+        value = getattr(defaults, name)
+        shown = "" if value is None else "[]" if value == [] else str(value).lower() \
+            if isinstance(value, bool) else value
+        lines.append(f"# {meta['help']}")
+        lines.append(f"{'# ' if value is None or value == [] else ''}{key}: {shown}".rstrip())
+    return "\n".join(lines) + "\n"
+

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from . import numerics as N
-from .config import ConfigError, RoomSpec, Settings, load_motd, load_rooms
+from .config import ConfigError, Settings, add_arguments, example_config, settings_from_args
 from .connection import Connection
 from .outbox import Writer, delivery_batch
 from .protocol import Message
@@ -186,77 +186,27 @@ class Server:
 # --- the command line -------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    d = Settings()
-    p = argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="ircish-server",
         description="A multi-room IRC server: one thread per client, rooms from a YAML "
-                    "file, commands from plugin folders.")
-    p.add_argument("--host", default=d.host, help="address to listen on (default %(default)s)")
-    p.add_argument("--port", type=int, default=d.port,
-                   help="TCP port (default %(default)s; 0 picks a free one)")
-    p.add_argument("--name", default=d.server_name, dest="server_name",
-                   help="server name shown to clients (default %(default)s)")
-    p.add_argument("--network", default=d.network, help="network name in 005 (default %(default)s)")
-    p.add_argument("--rooms", type=Path, metavar="FILE",
-                   help="rooms file (YAML) with the default rooms; "
-                        "default: ./rooms.yaml if present, else just #general")
-    p.add_argument("--motd", type=Path, metavar="FILE",
-                   help="message of the day file (default: a built-in greeting)")
-    p.add_argument("--no-motd", action="store_true", help="send 422 (no MOTD) instead")
-    p.add_argument("--commands", type=Path, action="append", default=[], metavar="DIR",
-                   dest="command_dirs", help="extra plugin folder (repeatable)")
-    p.add_argument("--nick-length", type=int, default=d.nick_length, help="NICKLEN (%(default)s)")
-    p.add_argument("--room-length", type=int, default=d.room_length,
-                   help="CHANNELLEN (%(default)s)")
-    p.add_argument("--topic-length", type=int, default=d.topic_length,
-                   help="TOPICLEN (%(default)s)")
-    p.add_argument("--max-rooms", type=int, default=d.max_rooms_per_user,
-                   dest="max_rooms_per_user", help="rooms one user may join (%(default)s)")
-    p.add_argument("--max-targets", type=int, default=d.max_targets,
-                   help="targets of one PRIVMSG/NOTICE (%(default)s)")
-    p.add_argument("--ping-interval", type=float, default=d.ping_interval,
-                   help="seconds of silence before the server PINGs (%(default)s)")
-    p.add_argument("--ping-timeout", type=float, default=d.ping_timeout,
-                   help="seconds to answer a PING (%(default)s)")
-    p.add_argument("--registration-timeout", type=float, default=d.registration_timeout,
-                   help="seconds to complete NICK/USER (%(default)s)")
-    p.add_argument("--sendq", type=int, default=d.sendq,
-                   help="bytes queued for one client before it is dropped (%(default)s)")
-    p.add_argument("--thread-stack", type=int, default=d.thread_stack_size,
-                   dest="thread_stack_size", help="stack size of each thread in bytes "
-                   "(%(default)s)")
-    p.add_argument("--log-level", default="INFO",
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(%(default)s)")
-    return p
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    s = Settings()
-    for name in ("host", "port", "server_name", "network", "command_dirs", "nick_length",
-                 "room_length", "topic_length", "max_rooms_per_user", "max_targets",
-                 "ping_interval", "ping_timeout", "registration_timeout", "sendq",
-                 "thread_stack_size"):
-        setattr(s, name, getattr(args, name))
-    rooms_file = args.rooms
-    if rooms_file is None and Path("rooms.yaml").is_file():
-        rooms_file = Path("rooms.yaml")
-    if rooms_file is not None:
-        s.rooms = load_rooms(rooms_file, s.room_length, s.topic_length)
-    else:
-        s.rooms = [RoomSpec("#general")]
-    if args.no_motd:
-        s.motd = None
-    elif args.motd is not None:
-        s.motd = load_motd(args.motd)
-    return s
+                    "file, commands from plugin folders. Every option can also be set in "
+                    "the --config file, under the option's name (e.g. 'ping-interval: 30').")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print every setting with its default, as a config file, and exit")
+    add_arguments(parser)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level,
+    if args.print_config:
+        sys.stdout.write(example_config())
+        return 0
+    logging.basicConfig(level=(args.log_level or "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_from_args(args)
+        logging.getLogger().setLevel(settings.log_level.upper())
         server = Server(settings)
         server.start()
     except (ConfigError, PluginError) as exc:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ircish.config import ConfigError, RoomSpec, load_rooms
+from ircish.config import (ConfigError, RoomSpec, Settings, example_config, load_config,
+                           load_rooms, settings_from_args)
+from ircish.server import build_parser
 
 from .ircclient import Client
 
@@ -112,3 +114,62 @@ def test_server_process_serves_and_shuts_down_on_sigterm(tmp_path: Path) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- the server config file ------------------------------------------------------------
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "server.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_config_file_sets_options_by_their_flag_names(tmp_path: Path) -> None:
+    path = config(tmp_path, "port: 7000\nname: irc.example\nping-interval: 30\n"
+                            "flood-control: false\nmax-per-ip: 0\ncommands: [a, b]\n")
+    s = load_config(path)
+    assert (s.port, s.server_name, s.ping_interval, s.flood_control, s.max_clients_per_ip) \
+        == (7000, "irc.example", 30.0, False, 0)
+    assert s.command_dirs == [Path("a"), Path("b")]
+
+
+def test_command_line_wins_over_the_config_file(tmp_path: Path) -> None:
+    path = config(tmp_path, "port: 7000\nsendq: 65536\n")
+    args = build_parser().parse_args(["--config", str(path), "--port", "7001",
+                                      "--rooms", str(REPO / "rooms.yaml")])
+    s = settings_from_args(args)
+    assert (s.port, s.sendq) == (7001, 65536)
+    assert [r.name for r in s.rooms] == ["#general", "#dev", "#random"]
+
+
+def test_printed_config_loads_back_to_the_defaults(tmp_path: Path) -> None:
+    assert load_config(config(tmp_path, example_config())) == Settings()
+
+
+@pytest.mark.parametrize("text,line,problem", [
+    ("port: 7000\nprot: 7001\n", 2, "unknown setting 'prot'"),
+    ("port: seven\n", 1, "port: must be a whole number"),
+    ("port: 70000\n", 1, "port: must be at most 65535"),
+    ("\n\nflood-rate: fast\n", 3, "flood-rate: must be a number"),
+    ("flood-control: maybe\n", 1, "flood-control: must be true or false"),
+    ("name:\n", 1, "name: needs a value"),
+    ("port: 1\nport: 2\n", 2, "'port' given twice"),
+    ("- port\n", 1, "expected a mapping of settings"),
+    ("port: [1\n", 2, "invalid YAML"),
+    ("sendq: 10\n", 1, "sendq: must be at least 4096"),
+])
+def test_bad_config_files_fail_with_file_and_line(tmp_path: Path, text: str, line: int,
+                                                   problem: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}:{line}: "), info.value
+    assert problem in str(info.value)
+
+
+def test_bad_flag_values_are_refused(tmp_path: Path) -> None:
+    proc = subprocess.run([*SERVER, "--port", "0", "--sendq", "5"], capture_output=True,
+                          text=True, timeout=30, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--sendq: must be at least 4096" in proc.stderr
