@@ -2,20 +2,25 @@
 
 The reader thread is the only thread a client has. It reads, frames, parses and
 dispatches; replies and relayed lines go to outboxes and are flushed at the end of
-each chunk of input (`delivery_batch`). Any thread may ask a connection to end
+each chunk of input (`delivery_batch`). Lines wait in a backlog while flood control
+holds them back; the reader keeps reading meanwhile, so a client whose unhandled
+input passes `recvq` is dropped (`Excess Flood`) instead of hiding in kernel buffers. Any thread may ask a connection to end
 (`terminate`); only the reader thread cleans up, in `run`'s `finally`, so a client
 leaves the rooms and the nick table exactly once whatever killed it.
 """
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 from . import errors
 from .context import Context
+from .flood import TokenBucket
 from .outbox import Outbox, delivery_batch
 from .protocol import LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError, decode, parse_line
 from .state import User
@@ -42,6 +47,12 @@ class Connection:
         self.ping_sent = False
         self.cap_negotiating = False
         self.password: str | None = None
+        self.backlog: deque[bytes | LineTooLong] = deque()  # read, not yet handled
+        self.backlog_bytes = 0
+        s = server.settings
+        self.bucket = (TokenBucket(s.flood_rate, s.flood_burst, self.connected_at)
+                       if s.flood_control else None)
+        self._poller: select.poll | None = None
         self._close_reason: str | None = None
         self._closing_lock = threading.Lock()
 
@@ -83,17 +94,22 @@ class Connection:
         reason = "Connection closed"
         try:
             while not self.closing:
+                wait = self._work_off_backlog()
+                if self.closing:
+                    break
+                if wait is not None and not self._readable_within(wait):
+                    continue  # a token is due: handle the next waiting line
                 data = self.sock.recv(RECV_SIZE)
                 if not data:
                     reason = "Remote host closed the connection"
                     break
                 self.last_heard = time.monotonic()
                 self.ping_sent = False
-                with delivery_batch():
-                    for line in self.lines.feed(data):
-                        self.handle(line)
-                        if self.closing:
-                            break
+                for line in self.lines.feed(data):
+                    self.backlog.append(line)
+                    self.backlog_bytes += len(line) if isinstance(line, bytes) else 0
+                if self.backlog_bytes > self.server.settings.recvq:
+                    self.terminate("Excess Flood")
         except ConnectionResetError:
             reason = "Connection reset by peer"
         except OSError as exc:
@@ -103,6 +119,27 @@ class Connection:
             reason = "Internal error"
         finally:
             self.server.disconnect(self, self._close_reason or reason)
+
+    def _work_off_backlog(self) -> float | None:
+        """Handle the lines that flood control allows now, flushing replies once at the
+        end. Returns how long until the next waiting line may go, or None if none waits."""
+        bucket = self.bucket
+        with delivery_batch():
+            while self.backlog and not self.closing:
+                if bucket is not None and not bucket.take(time.monotonic()):
+                    return bucket.wait(time.monotonic())
+                line = self.backlog.popleft()
+                if isinstance(line, bytes):
+                    self.backlog_bytes -= len(line)
+                self.handle(line)
+        return None
+
+    def _readable_within(self, seconds: float) -> bool:
+        """Wait for input, at most `seconds` (only a throttled client waits here)."""
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self.sock.fileno(), select.POLLIN)
+        return bool(self._poller.poll(max(1, int(seconds * 1000))))
 
     def handle(self, line: bytes | LineTooLong) -> None:
         ctx = self.ctx

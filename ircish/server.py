@@ -44,8 +44,9 @@ class Server:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name)
         self.writer = Writer()
         self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # guards the four fields below
+        self._lock = threading.Lock()           # guards the five fields below
         self.connections: set[Connection] = set()
+        self.per_address: dict[str, int] = {}   # live connections by client address
         self.registered_count = 0
         self.invisible_count = 0                # registered users with mode +i
         self.max_users = 0
@@ -117,6 +118,7 @@ class Server:
 
     def _accept_loop(self) -> None:
         assert self._listener is not None
+        last_warning = 0.0
         while not self._stopping.is_set():
             try:
                 sock, address = self._listener.accept()
@@ -124,8 +126,14 @@ class Server:
                 if self._stopping.is_set():
                     return
                 # Out of file descriptors (EMFILE/ENFILE) and the like: back off, go on.
-                log.warning("accept failed: %s", exc)
+                if time.monotonic() - last_warning > 10:
+                    log.warning("accept failed: %s", exc)
+                    last_warning = time.monotonic()
                 time.sleep(0.1)
+                continue
+            refusal = self._admit(address[0])
+            if refusal:
+                _refuse(sock, f"ERROR :Closing Link: {address[0]} ({refusal})\r\n")
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             log.debug("connection from %s:%d", *address[:2])
@@ -137,9 +145,30 @@ class Server:
                                  daemon=True).start()
             except RuntimeError as exc:  # cannot start a thread: refuse this one client
                 log.error("cannot start a thread for %s: %s", address, exc)
-                with self._lock:
-                    self.connections.discard(conn)
-                sock.close()
+                self._forget(conn)
+                _refuse(sock, f"ERROR :Closing Link: {address[0]} (Server is busy)\r\n")
+
+    def _admit(self, host: str) -> str | None:
+        """Count a new connection from `host`, or say why it is refused."""
+        s = self.settings
+        with self._lock:
+            if len(self.connections) >= s.max_clients:
+                return "Server is full"
+            count = self.per_address.get(host, 0)
+            if s.max_clients_per_ip and count >= s.max_clients_per_ip:
+                return "Too many connections from your address"
+            self.per_address[host] = count + 1
+        return None
+
+    def _forget(self, conn: Connection) -> None:
+        host = conn.address[0]
+        with self._lock:
+            self.connections.discard(conn)
+            left = self.per_address.get(host, 1) - 1
+            if left > 0:
+                self.per_address[host] = left
+            else:
+                self.per_address.pop(host, None)
 
     def disconnect(self, conn: Connection, reason: str) -> None:
         """The one cleanup of a connection, run by its reader thread."""
@@ -158,8 +187,7 @@ class Server:
         except OSError:
             pass
         conn.sock.close()
-        with self._lock:
-            self.connections.discard(conn)
+        self._forget(conn)
         log.debug("%s (%s) left: %s", user.nick, conn.address[0], reason)
 
     def _housekeeping(self) -> None:
@@ -181,6 +209,15 @@ class Server:
                 elif not conn.ping_sent and quiet > s.ping_interval:
                     conn.ping_sent = True
                     conn.outbox.put(f"PING :{s.server_name}\r\n".encode())
+
+
+def _refuse(sock: socket.socket, line: str) -> None:
+    try:
+        sock.send(line.encode(), socket.MSG_DONTWAIT)
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
 
 
 # --- the command line -------------------------------------------------------------
