@@ -71,6 +71,9 @@ class Settings:
                                      flag="max-per-ip", minimum=0)
     sendq: int = option(1 << 20, "bytes queued for one client before it is dropped",
                         minimum=4096)
+    socket_sndbuf: int = option(128 * 1024, "kernel send buffer per client, in bytes (bounds "
+                                "kernel memory and makes SendQ count); 0: kernel default",
+                                flag="sndbuf", minimum=0)
     recvq: int = option(16384, "unprocessed input bytes before a flooder is dropped",
                         minimum=1024)
     flood_control: bool = option(True, "slow down clients that send too fast (fakelag)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import select
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -24,6 +25,7 @@ from .flood import TokenBucket
 from .outbox import Outbox, delivery_batch
 from .protocol import LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError, decode, parse_line
 from .state import User
+from .transport import PlainTransport, Transport
 
 if TYPE_CHECKING:
     from .server import Server
@@ -34,11 +36,14 @@ RECV_SIZE = 16384
 
 
 class Connection:
-    def __init__(self, server: Server, sock: socket.socket, address: tuple) -> None:
+    def __init__(self, server: Server, sock: socket.socket, address: tuple,
+                 transport: Transport | None = None) -> None:
         self.server = server
         self.sock = sock
         self.address = address
-        self.outbox = Outbox(sock, server.writer, server.settings.sendq, self.terminate)
+        self.transport = transport or PlainTransport(sock)
+        self.outbox = Outbox(self.transport, server.writer, server.settings.sendq,
+                             self.terminate)
         self.user = User(send=self.outbox.put, host=address[0])
         self.lines = LineBuffer()
         self.ctx = Context(server, self)
@@ -93,13 +98,16 @@ class Connection:
     def run(self) -> None:
         reason = "Connection closed"
         try:
+            self.transport.handshake()
             while not self.closing:
                 wait = self._work_off_backlog()
+                if self.backlog_bytes > self.server.settings.recvq:
+                    self.terminate("Excess Flood")  # held back faster than it may go
                 if self.closing:
                     break
                 if wait is not None and not self._readable_within(wait):
                     continue  # a token is due: handle the next waiting line
-                data = self.sock.recv(RECV_SIZE)
+                data = self.transport.recv(RECV_SIZE)
                 if not data:
                     reason = "Remote host closed the connection"
                     break
@@ -108,10 +116,10 @@ class Connection:
                 for line in self.lines.feed(data):
                     self.backlog.append(line)
                     self.backlog_bytes += len(line) if isinstance(line, bytes) else 0
-                if self.backlog_bytes > self.server.settings.recvq:
-                    self.terminate("Excess Flood")
         except ConnectionResetError:
             reason = "Connection reset by peer"
+        except ssl.SSLError as exc:
+            reason = f"TLS error: {exc.reason or exc}"
         except OSError as exc:
             reason = f"Read error: {exc.strerror or exc}"
         except Exception:  # a bug must not leave a ghost user behind

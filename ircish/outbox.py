@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import select
-import socket
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
+
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,10 @@ def delivery_batch() -> Iterator[None]:
 
 
 class Outbox:
-    def __init__(self, sock: socket.socket, writer: Writer, limit: int,
+    def __init__(self, transport: Transport, writer: Writer, limit: int,
                  on_fatal: Callable[[str], None]) -> None:
-        self.sock = sock
-        self.fileno = sock.fileno()
+        self.transport = transport
+        self.fileno = transport.sock.fileno()
         self.limit = limit
         self._writer = writer
         self._on_fatal = on_fatal
@@ -85,7 +86,7 @@ class Outbox:
     def flush(self) -> None:
         with self._lock:
             self._scheduled = False
-            if self._waiting or self.closed or not self._chunks:
+            if self._waiting or self.closed or not (self._chunks or self.transport.pending):
                 return
             error = self._send_locked()
         self._after_send(error)
@@ -94,7 +95,7 @@ class Outbox:
         """Called by the writer thread when the socket can take more."""
         with self._lock:
             self._waiting = False
-            if self.closed or not self._chunks:
+            if self.closed or not (self._chunks or self.transport.pending):
                 return
             error = self._send_locked()
         self._after_send(error)
@@ -103,9 +104,7 @@ class Outbox:
         chunks = self._chunks
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         try:
-            sent = self.sock.send(data, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            sent = 0
+            sent = self.transport.send_nowait(data)
         except OSError as exc:
             self._close_locked()
             return exc
@@ -115,7 +114,7 @@ class Outbox:
         else:
             self._chunks = [data[sent:]]
             self._size = len(data) - sent
-            self._waiting = True
+        self._waiting = bool(self._chunks) or self.transport.pending
         return None
 
     def _after_send(self, error: OSError | None) -> None:

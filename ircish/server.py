@@ -9,6 +9,7 @@ import argparse
 import logging
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from .outbox import Writer, delivery_batch
 from .protocol import Message
 from .registry import PluginError, Registry, builtin_registry
 from .replies import user_message
+from .transport import TlsTransport, server_context
 from .state import NickHistory, NickTable, RoomTable, User, deliver
 
 log = logging.getLogger("ircish.server")
@@ -50,7 +52,8 @@ class Server:
         self.registered_count = 0
         self.invisible_count = 0                # registered users with mode +i
         self.max_users = 0
-        self._listener: socket.socket | None = None
+        self._listeners: list[socket.socket] = []
+        self.tls_address: tuple[str, int] | None = None
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.address: tuple[str, int] = (settings.host, settings.port)
@@ -75,34 +78,48 @@ class Server:
     # --- life cycle ---------------------------------------------------------------
 
     def start(self) -> tuple[str, int]:
-        """Bind and start the threads; returns the bound address (for port 0)."""
-        threading.stack_size(self.settings.thread_stack_size)
-        family = socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.settings.host, self.settings.port))
-        listener.listen(self.settings.listen_backlog)
-        self._listener = listener
-        self.address = listener.getsockname()[:2]
+        """Bind and start the threads; returns the plain listener's address (port 0
+        picks a free port; `tls_address` is the TLS listener's, if any)."""
+        s = self.settings
+        threading.stack_size(s.thread_stack_size)
+        tls = server_context(str(s.tls_cert), s.tls_key and str(s.tls_key)) \
+            if s.tls_cert else None
+        plain = self._listen(s.port)
+        self.address = plain.getsockname()[:2]
         self.writer.start()
-        for target, name in ((self._accept_loop, "accept"), (self._housekeeping, "housekeeping")):
+        loops = [(lambda: self._accept_loop(plain, None), "accept")]
+        if tls is not None:
+            secure = self._listen(s.tls_port)
+            self.tls_address = secure.getsockname()[:2]
+            loops.append((lambda: self._accept_loop(secure, tls), "accept-tls"))
+            log.info("listening for TLS on %s:%d", *self.tls_address)
+        for target, name in (*loops, (self._housekeeping, "housekeeping")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("listening on %s:%d", *self.address)
         return self.address
 
+    def _listen(self, port: int) -> socket.socket:
+        host = self.settings.host
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(self.settings.listen_backlog)
+        self._listeners.append(listener)
+        return listener
+
     def stop(self, reason: str = "Server shutting down") -> None:
         """Tell every client, stop accepting, and close everything (within ~2 s)."""
         if self._stopping.is_set():
             return
         self._stopping.set()
-        if self._listener is not None:
+        for listener in self._listeners:
             try:
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
+                listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
             except OSError:
                 pass
-            self._listener.close()
+            listener.close()
         with self._lock:
             conns = list(self.connections)
         for conn in conns:
@@ -116,12 +133,11 @@ class Server:
 
     # --- connections --------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
+    def _accept_loop(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
         last_warning = 0.0
         while not self._stopping.is_set():
             try:
-                sock, address = self._listener.accept()
+                sock, address = listener.accept()
             except OSError as exc:
                 if self._stopping.is_set():
                     return
@@ -136,8 +152,11 @@ class Server:
                 _refuse(sock, f"ERROR :Closing Link: {address[0]} ({refusal})\r\n")
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.settings.socket_sndbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.settings.socket_sndbuf)
             log.debug("connection from %s:%d", *address[:2])
-            conn = Connection(self, sock, address)
+            transport = TlsTransport(sock, tls) if tls is not None else None
+            conn = Connection(self, sock, address, transport)
             with self._lock:
                 self.connections.add(conn)
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import time
 from typing import Callable
 
@@ -13,9 +14,12 @@ DEFAULT_WAIT = 3.0
 
 
 class Client:
-    def __init__(self, address: tuple[str, int], name: str = "?") -> None:
+    def __init__(self, address: tuple[str, int], name: str = "?",
+                 tls: ssl.SSLContext | None = None) -> None:
         self.name = name
         self.sock = socket.create_connection(address, timeout=DEFAULT_WAIT)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self._buf = b""
         self.lines: list[str] = []  # received, not yet consumed
         self.auto_pong = False      # answer server PINGs as a real client would

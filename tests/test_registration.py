@@ -86,6 +86,7 @@ def test_nick_errors(connect) -> None:
 def test_nick_is_reserved_before_registration_completes(connect) -> None:
     first = connect()
     first.send("NICK carol")
+    first.drain()  # the server has handled it
     second = connect()
     second.send("NICK Carol")
     second.expect_exact(f":{S} 433 * Carol :Nickname is already in use")

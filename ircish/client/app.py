@@ -24,7 +24,7 @@ from prompt_toolkit.output import Output
 from ..protocol import Message, split_list
 from .commands import Catalog
 from .completion import ChatCompleter
-from .connection import Connection, Event
+from .connection import Connection, Event, tls_context
 from .model import ClientModel
 from .session import Session
 from .view import STYLE, ChatView
@@ -48,12 +48,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                "buffers; F2 shows or hides the member list; Ctrl-R searches the input history; "
                "PageUp/PageDown scroll; /quit or Ctrl-D on an empty line leaves.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=6667, help="server port (default 6667)")
+    parser.add_argument("--port", type=int, help="server port (default 6667, or 6697 with --tls)")
+    parser.add_argument("--tls", action="store_true",
+                        help="connect with TLS, checking the server's certificate and name")
+    parser.add_argument("--tls-ca", metavar="FILE",
+                        help="trust the certificates signed by this CA (PEM) for --tls")
+    parser.add_argument("--tls-no-verify", action="store_true",
+                        help="with --tls, accept any certificate (self-signed test servers; "
+                             "anyone on the path could read along)")
     parser.add_argument("--nick", default=default_nick(),
                         help="your nickname (default: your login name, %(default)s)")
     parser.add_argument("--join", default="#general", metavar="ROOMS",
                         help="rooms to join, comma-separated (default '#general'; '' for none)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.port is None:
+        args.port = 6697 if args.tls else 6667
+    return args
 
 
 def history_file() -> Path:
@@ -106,7 +116,10 @@ class ChatApp:
             except RuntimeError:
                 pass   # the loop has closed: we are on our way out
 
-        self.connection = Connection(self.args.host, self.args.port, self.args.nick, deliver)
+        tls = (tls_context(not self.args.tls_no_verify, self.args.tls_ca)
+               if self.args.tls else None)
+        self.connection = Connection(self.args.host, self.args.port, self.args.nick, deliver,
+                                     tls=tls)
         self.connection.start()
         try:
             await self.app.run_async()

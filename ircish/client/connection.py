@@ -6,11 +6,19 @@ and every change of link state is handed to `deliver`, which the UI makes
 thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
 When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
 session rejoins its rooms when the new welcome arrives.
+
+The socket is non-blocking and every operation on it happens under `_lock`: the reader
+waits with `select`, never inside a read, so the UI thread's writes and the reader's
+reads never overlap. That is what makes TLS safe here (one SSL object must not be read
+and written by two threads at once), and plain TCP works the same way.
 """
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Union
 
@@ -32,8 +40,10 @@ Event = Union[Message, LinkState]
 class Connection:
     def __init__(self, host: str, port: int, nick: str, deliver: Callable[[Event], None],
                  username: str | None = None, realname: str = "ircish user",
-                 backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING) -> None:
+                 backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.host, self.port = host, port
+        self.tls = tls
         self.nick = nick                 # the nick to register with (updated as it changes)
         self.username = username or nick
         self.realname = realname
@@ -57,7 +67,7 @@ class Connection:
             if self._sock is None:
                 return False
             try:
-                self._sock.sendall(msg.to_bytes())
+                _send_all(self._sock, msg.to_bytes())
                 return True
             except OSError:
                 return False
@@ -100,7 +110,9 @@ class Connection:
     def _session(self) -> bool:
         """One connection, from connect to EOF. True if it got as far as the welcome."""
         sock = socket.create_connection((self.host, self.port), timeout=10)
-        sock.settimeout(self.idle_ping)
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_hostname=self.host)  # handshake, verify
+        sock.setblocking(False)
         with self._lock:
             self._sock = sock
         self._connected = True
@@ -109,11 +121,10 @@ class Connection:
             self.send(parse_line(line))
         frames, registered, pinged = LineBuffer(), False, False
         while not self._stop.is_set():
-            try:
-                data = sock.recv(65536)
-            except socket.timeout:
+            data = self._receive(sock)
+            if data is None:
                 if pinged:
-                    raise OSError("no answer from the server (ping timeout)") from None
+                    raise OSError("no answer from the server (ping timeout)")
                 pinged = self.send(Message("PING", ["ircish"]))
                 continue
             if not data:
@@ -129,6 +140,20 @@ class Connection:
                 registered = self._handle(msg, registered)
                 self.deliver(msg)
         return registered
+
+    def _receive(self, sock: socket.socket) -> bytes | None:
+        """The next bytes (b"" at EOF), or None after `idle_ping` seconds of silence."""
+        deadline = time.monotonic() + self.idle_ping
+        while True:
+            with self._lock:
+                try:
+                    return sock.recv(65536)
+                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stop.is_set():
+                return None
+            select.select([sock], [], [], min(remaining, 0.5))
 
     def _handle(self, msg: Message, registered: bool) -> bool:
         """What the link itself answers; returns whether we are registered now."""
@@ -156,3 +181,25 @@ class Connection:
                 sock.close()
             except OSError:
                 pass
+
+
+def _send_all(sock: socket.socket, data: bytes, timeout: float = 10.0) -> None:
+    """sendall for a non-blocking socket (caller holds the lock)."""
+    deadline = time.monotonic() + timeout
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view):]
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server does not take our data") from None
+            select.select([], [sock], [], 0.5)
+
+
+def tls_context(verify: bool = True, ca_file: str | None = None) -> ssl.SSLContext:
+    """Verifies the server's certificate and name unless `verify` is False."""
+    context = ssl.create_default_context(cafile=ca_file)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
