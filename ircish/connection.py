@@ -156,13 +156,11 @@ class Connection:
             return
         assert isinstance(line, bytes)
         text = decode(line)
-        if text.startswith("/"):
-            msg = self.server.registry.parse_slash(text)
-        else:
-            try:
-                msg = parse_line(text)
-            except ProtocolError:
-                return  # nothing that names a command: nothing to answer
+        try:
+            msg = (self.server.registry.parse_slash(text) if text.startswith("/")
+                   else parse_line(text))
+        except ProtocolError:
+            return  # nothing that names a command: nothing to answer
         try:
             self.server.registry.dispatch(ctx, msg)
         except Exception:

@@ -23,6 +23,7 @@ from .transport import Transport
 log = logging.getLogger(__name__)
 
 _batch = threading.local()
+EARLY_FLUSH = 32 * 1024  # queued bytes that are flushed at once, whoever's batch has them
 
 
 @contextmanager
@@ -66,22 +67,25 @@ class Outbox:
                 return
             self._chunks.append(data)
             self._size += len(data)
-            if self._size > self.limit:
+            overflow = self._size > self.limit
+            if overflow:
                 self._close_locked()
-                overflow = True
+            elif self._waiting:
+                return  # the writer flushes when the socket can take more
+            elif self._size >= EARLY_FLUSH:
+                pass    # flush now: another thread's long batch must not hold it back
+            elif self._scheduled:
+                return  # some batch flushes it later (`_scheduled` is that promise)
             else:
-                overflow = False
-                if self._scheduled or self._waiting:
-                    return
                 self._scheduled = True
+                pending = getattr(_batch, "pending", None)
+                if pending is not None:
+                    pending.append(self)
+                    return
         if overflow:
             self._on_fatal("SendQ exceeded")
-            return
-        pending = getattr(_batch, "pending", None)
-        if pending is None:
-            self.flush()
         else:
-            pending.append(self)
+            self.flush()
 
     def flush(self) -> None:
         with self._lock:

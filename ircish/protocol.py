@@ -7,6 +7,7 @@ its tests are tables of vectors (the community's `irc-parser-tests`).
 """
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -133,12 +134,19 @@ def message_part_length(line: bytes) -> int:
     return len(line)
 
 
+def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("ircish.latin1", _latin1_fallback)
+
+
 def decode(raw: bytes) -> str:
-    """UTF-8, falling back to Latin-1 so that no byte sequence can fail to decode."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    """UTF-8; each byte that is not part of valid UTF-8 is read as Latin-1, so no input
+    fails to decode, a legacy client's text survives, and so does valid UTF-8 around a
+    stray byte."""
+    return raw.decode("utf-8", "ircish.latin1")
 
 
 # --- framing ----------------------------------------------------------------------
@@ -156,7 +164,9 @@ LINE_TOO_LONG = LineTooLong()
 
 
 class LineBuffer:
-    """Splits a byte stream into lines on LF (a CR before it is dropped).
+    """Splits a byte stream into lines on LF, CR or CRLF. (A bare CR ends a line too:
+    relayed inside a message it would let a sender forge lines on clients that split
+    on it.)
 
     Memory stays bounded: once the pending data exceeds the largest legal line, it
     is thrown away up to the next LF and one `LINE_TOO_LONG` stands for that line.
@@ -182,16 +192,14 @@ class LineBuffer:
                 self._discarding = False
                 out.append(LINE_TOO_LONG)
                 continue
-            if line.endswith(b"\r"):
-                line = line[:-1]
             if b"\x00" in line:
                 line = line.replace(b"\x00", b"")
-            if not line.strip(b" \r"):
-                continue  # empty lines are ignored
-            if message_part_length(line) > self.max_message - 2 or len(line) > self.max_total:
-                out.append(LINE_TOO_LONG)
-                continue
-            out.append(line)
+            for part in line.split(b"\r") if b"\r" in line else (line,):
+                if not part.strip(b" "):
+                    continue  # empty lines are ignored
+                too_long = message_part_length(part) > self.max_message - 2 \
+                    or len(part) > self.max_total
+                out.append(LINE_TOO_LONG if too_long else part)
         rest = buf[start:]
         if len(rest) > self.max_total:
             self._discarding = True

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import errors
-from .protocol import Message
+from .protocol import Message, ProtocolError
 
 if TYPE_CHECKING:
     from .context import Context
@@ -135,6 +135,8 @@ class Registry:
         """`/msg bob hello there` -> PRIVMSG bob :hello there (the arity decides where
         the last parameter starts). Unknown commands split on every space."""
         name, _, rest = line.lstrip("/").partition(" ")
+        if not name:
+            raise ProtocolError("no command")
         cmd = self.get(name)
         most = None if cmd is None else cmd.max_params
         params: list[str] = []

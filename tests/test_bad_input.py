@@ -172,7 +172,7 @@ def test_line_limit_is_512_bytes_with_crlf_and_tags_are_extra(room) -> None:
 def test_invalid_utf8_is_relayed_as_latin1_and_nobody_crashes(server: Server, room) -> None:
     fuzz, carol = room
     fuzz.send_raw(b"PRIVMSG #dev :caf\xe9 \xff\xfe ok\r\n")
-    # decode() falls back to Latin-1 for a line that is not UTF-8; what leaves is UTF-8
+    # decode() reads each byte that is not UTF-8 as Latin-1; what leaves is UTF-8
     carol.expect_exact(relayed("café ÿþ ok"))
     fuzz.send_raw(b"PRIVMSG #dev :\xc3\r\n")  # a truncated sequence
     carol.expect_exact(relayed("Ã"))
@@ -182,6 +182,8 @@ def test_invalid_utf8_is_relayed_as_latin1_and_nobody_crashes(server: Server, ro
     fuzz.expect_exact(f":{S} 432 fuzz ÿ :Erroneous nickname")
     fuzz.send_raw("PRIVMSG #dev :naïve ☃ fine\r\n".encode())  # valid UTF-8 is untouched
     carol.expect_exact(relayed("naïve ☃ fine"))
+    fuzz.send_raw(b"PRIVMSG #dev :\xc3\xa9t\xc3\xa9 \xff\r\n")  # valid UTF-8 and a stray byte
+    carol.expect_exact(relayed("été ÿ"))  # only the stray byte is read as Latin-1
     assert_nothing_for(fuzz, carol)
     assert_server_answers(server)
 
@@ -358,8 +360,6 @@ def test_lines_with_more_than_15_params(server: Server, room) -> None:
 
 # --- what the server sends must be well framed -------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a bare CR inside a line is relayed as is: a peer "
-                   "that splits on CR alone sees a second, forged line")
 @pytest.mark.parametrize("raw", [
     b"PRIVMSG #dev :hi\r:irc.test 001 carol :forged welcome\r\n",
     b"PRIVMSG carol :hi\r:alice!~alice@127.0.0.1 PRIVMSG carol :forged\r\n",
@@ -373,7 +373,6 @@ def test_bare_cr_never_reaches_another_client(room, raw: bytes) -> None:
     assert not [line for line in seen if "\r" in line], seen
 
 
-@pytest.mark.xfail(strict=True, reason="the 421 reply echoes the command with its bare CR")
 def test_bare_cr_is_not_echoed_in_numerics(room) -> None:
     fuzz, _ = room
     fuzz.send_raw(b"FOO\rPING :x\r\n")

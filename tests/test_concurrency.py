@@ -546,9 +546,6 @@ def test_vanishing_clients_that_share_rooms_are_each_announced_once(server: Serv
 
 # --- one thread's batch must not hold back another thread's lines ------------------------
 
-@pytest.mark.xfail(strict=True, reason="outbox.put defers to whichever thread's batch "
-                   "first scheduled the flush: while that batch runs on, lines from other "
-                   "threads pile up unsent and a reading client is dropped (SendQ exceeded)")
 def test_a_long_batch_on_one_thread_does_not_get_a_reading_client_dropped(
         start_server, connect) -> None:
     """slow's one read holds a PRIVMSG to alice, then 1700 WHO scans of 63 users (a

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ircish.protocol import ProtocolError
 from ircish.registry import PluginError, Registry, arity, builtin_registry
 
 from .conftest import SERVER_NAME
@@ -46,6 +47,12 @@ def test_slash_lines_use_the_commands_arity(registry: Registry, line: str, comma
                                             params: list[str]) -> None:
     msg = registry.parse_slash(line)
     assert (msg.command, msg.params) == (command, params)
+
+
+@pytest.mark.parametrize("line", ["/", "//", "/ join #a"])
+def test_a_slash_line_without_a_command_is_rejected(registry: Registry, line: str) -> None:
+    with pytest.raises(ProtocolError):
+        registry.parse_slash(line)
 
 
 def test_every_builtin_command_has_usage_help_and_a_unique_name(registry: Registry) -> None:
