@@ -85,7 +85,8 @@ class Ircish(Peer):
     def command(self, port: int) -> list[str]:
         return [sys.executable, "-m", "ircish.server", "--port", str(port), "--no-motd",
                 "--rooms", str(self._rooms()), "--log-level", "WARNING",
-                "--sendq", str(1 << 20), "--ping-interval", "600"]
+                "--sendq", str(1 << 20), "--ping-interval", "600", "--no-flood-control",
+                "--max-per-ip", "0", "--max-clients", "19000"]
 
     def _rooms(self) -> Path:
         path = self.tmp / "rooms.yaml"
