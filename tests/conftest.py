@@ -1,6 +1,7 @@
 """Fixtures: the real server, in this process, on an ephemeral 127.0.0.1 port."""
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Callable, Iterator
 
@@ -56,6 +57,15 @@ def connect(server: Server) -> Iterator[Callable[..., Client]]:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def no_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The server catches and logs a handler that raised: that fails the test too."""
+    yield
+    records = [r for when in ("setup", "call") for r in caplog.get_records(when)
+               if r.levelno >= logging.ERROR and r.name.startswith("ircish")]
+    assert not records, [r.getMessage() for r in records]
 
 
 @pytest.fixture(autouse=True)
