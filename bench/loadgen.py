@@ -58,6 +58,8 @@ class Loop:
         self.parse = True         # set-up phase: look for the end of the join burst
         self.watch_quit = False   # look for QUIT lines (the stall scenario)
         self.total = 0            # lines received by all bots since the counters were reset
+        self.min_round = 0.0      # seconds between read rounds (saturation: big chunks)
+        self._round_start = 0.0
 
     # --- connections -----------------------------------------------------------
 
@@ -125,7 +127,15 @@ class Loop:
             self.epoll.modify(bot.fd, select.EPOLLIN)
 
     def poll(self, timeout: float) -> int:
-        """Run one round of events; returns the number of lines received."""
+        """Run one round of events; returns the number of lines received. With
+        `min_round`, rounds are spaced so that each recv takes a large chunk: reading
+        every socket the moment it turns readable costs a recv per line or two, and
+        the generator, not the server, would set the pace."""
+        if self.min_round:
+            idle = self._round_start + self.min_round - time.monotonic()
+            if idle > 0:
+                time.sleep(idle)
+            self._round_start = time.monotonic()
         total = 0
         for fd, events in self.epoll.poll(timeout):
             bot = self.bots.get(fd)

@@ -83,6 +83,8 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         if stalled is not None:
             loop.stop_reading(stalled)
             loop.watch_quit = True
+        if rate is None:
+            loop.min_round = 0.002
         talkers = bots[:senders]
         receivers = clients - 1  # each message goes to every member but its sender
         line_head = [f"PRIVMSG #bench :".encode() for _ in talkers]
@@ -119,8 +121,11 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
                 if any(b.seen_quit for b in bots[senders:senders + 5]):
                     stall_drop_at = time.monotonic() - start
         figures = window.close()
+        loop.min_round = 0.0
         received_in_window = sum(b.lines for b in bots)
-        drain(loop, lambda: sum(b.lines for b in bots) >= sent * receivers)
+        # with a staller, every member also gets its QUIT (when the server drops it)
+        extra = clients if stalled is not None else 0
+        drain(loop, lambda: sum(b.lines for b in bots) >= sent * receivers + extra)
         delivered = sum(b.lines for b in bots)
         latencies = [v for b in bots for v in b.latencies]
         figures.update({

@@ -4,9 +4,10 @@ Queuing a line (`Outbox.put`) is a list append under the outbox's own lock: no s
 call and no thread wake-up, so fanning a message out to N room members costs N appends.
 The sending thread opens a `delivery_batch()` around each chunk of input it handles;
 every outbox touched in the batch is flushed once at its end, its queued lines leaving
-in one non-blocking `send`. Whatever the kernel will not take now stays queued and is
-handed to the single `Writer` thread, which finishes it when the socket turns writable;
-meanwhile new lines just append. A client whose queue passes the SendQ limit is
+in one non-blocking `send`, made without holding the outbox lock (a flag keeps one
+sender at a time, so lines stay in order while others go on queuing). Whatever the
+kernel will not take now stays queued and is handed to the single `Writer` thread,
+which finishes it when the socket turns writable; meanwhile new lines just append. A client whose queue passes the SendQ limit is
 dropped through `on_fatal`, alone: nobody else ever waits on it.
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Outbox:
         self._size = 0
         self._scheduled = False   # a flush is already due (in some thread's batch)
         self._waiting = False     # the writer owns the next flush (socket was full)
+        self._sending = False     # one thread is sending right now (outside the lock)
         self.closed = False
 
     @property
@@ -90,44 +92,63 @@ class Outbox:
     def flush(self) -> None:
         with self._lock:
             self._scheduled = False
-            if self._waiting or self.closed or not (self._chunks or self.transport.pending):
+            if not self._claim_locked():
                 return
-            error = self._send_locked()
-        self._after_send(error)
+        self._drain()
 
     def on_writable(self) -> None:
         """Called by the writer thread when the socket can take more."""
         with self._lock:
             self._waiting = False
-            if self.closed or not (self._chunks or self.transport.pending):
+            if not self._claim_locked():
                 return
-            error = self._send_locked()
-        self._after_send(error)
+        self._drain()
 
-    def _send_locked(self) -> OSError | None:
-        chunks = self._chunks
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        try:
-            sent = self.transport.send_nowait(data)
-        except OSError as exc:
-            self._close_locked()
-            return exc
-        if sent == len(data):
-            chunks.clear()
-            self._size = 0
-        else:
-            self._chunks = [data[sent:]]
-            self._size = len(data) - sent
-        self._waiting = bool(self._chunks) or self.transport.pending
-        return None
+    def _claim_locked(self) -> bool:
+        """Become the one thread sending now, if there is anything to send."""
+        if self._sending or self._waiting or self.closed:
+            return False
+        if not (self._chunks or self.transport.pending):
+            return False
+        self._sending = True
+        return True
 
-    def _after_send(self, error: OSError | None) -> None:
-        if error is not None:
-            self._on_fatal(f"Write error: {error.strerror or error}")
-        elif self._waiting:
-            self._writer.watch(self)
+    def _drain(self) -> None:
+        """Send until the queue is empty or the socket is full. Only the claiming thread
+        gets here, so lines leave in order; the lock is not held during the syscall, so
+        others keep queuing meanwhile (and this loop sends what they added)."""
+        while True:
+            with self._lock:
+                if self.closed:
+                    self._sending = False
+                    return
+                chunks, self._chunks = self._chunks, []
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            try:
+                sent = self.transport.send_nowait(data)
+            except OSError as exc:
+                with self._lock:
+                    self._close_locked()
+                self._on_fatal(f"Write error: {exc.strerror or exc}")
+                return
+            with self._lock:
+                if self.closed:
+                    self._sending = False
+                    return
+                self._size -= sent
+                if sent < len(data):
+                    self._chunks.insert(0, data[sent:])
+                if sent < len(data) or self.transport.pending:
+                    self._sending = False
+                    self._waiting = True  # the writer takes over when it can send
+                    break
+                if not self._chunks:
+                    self._sending = False
+                    return
+        self._writer.watch(self)
 
     def _close_locked(self) -> None:
+        self._sending = False
         self.closed = True
         self._chunks = []
         self._size = 0
