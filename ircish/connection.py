@@ -90,8 +90,9 @@ class Connection:
                 self._close_reason = shown
 
     def send_error(self, text: str) -> None:
+        """The goodbye line, out before the socket is shut (unless it cannot take it)."""
         self.outbox.put(f"ERROR :{text}\r\n".encode("utf-8", "replace"))
-        self.outbox.flush()
+        self.outbox.finish(wait=0.05)
 
     # --- reading ------------------------------------------------------------------
 

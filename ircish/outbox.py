@@ -16,6 +16,7 @@ import logging
 import os
 import select
 import threading
+import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -71,7 +72,10 @@ class Outbox:
             self._size += len(data)
             overflow = self._size > self.limit
             if overflow:
-                self._close_locked()
+                self._sending = False
+                self.closed = True
+                self._chunks = []
+                self._size = 0
             elif self._waiting:
                 return  # the writer flushes when the socket can take more
             elif self._size >= EARLY_FLUSH:
@@ -89,29 +93,29 @@ class Outbox:
         else:
             self.flush()
 
+    # The locked regions below make no Python-level calls (no properties, no methods):
+    # the GIL can then not change hands inside them, so a thread never sleeps holding
+    # an outbox lock that another thread is about to need.
+
     def flush(self) -> None:
+        transport = self.transport
         with self._lock:
             self._scheduled = False
-            if not self._claim_locked():
+            if self._sending or self._waiting or self.closed \
+                    or not (self._chunks or transport.pending):
                 return
+            self._sending = True  # this thread alone sends now
         self._drain()
 
     def on_writable(self) -> None:
         """Called by the writer thread when the socket can take more."""
+        transport = self.transport
         with self._lock:
             self._waiting = False
-            if not self._claim_locked():
+            if self._sending or self.closed or not (self._chunks or transport.pending):
                 return
+            self._sending = True
         self._drain()
-
-    def _claim_locked(self) -> bool:
-        """Become the one thread sending now, if there is anything to send."""
-        if self._sending or self._waiting or self.closed:
-            return False
-        if not (self._chunks or self.transport.pending):
-            return False
-        self._sending = True
-        return True
 
     def _drain(self) -> None:
         """Send until the queue is empty or the socket is full. Only the claiming thread
@@ -127,18 +131,19 @@ class Outbox:
             try:
                 sent = self.transport.send_nowait(data)
             except OSError as exc:
-                with self._lock:
-                    self._close_locked()
+                self.close_queue()
                 self._on_fatal(f"Write error: {exc.strerror or exc}")
                 return
+            rest = data[sent:] if sent < len(data) else b""
+            pending = self.transport.pending
             with self._lock:
                 if self.closed:
                     self._sending = False
                     return
                 self._size -= sent
-                if sent < len(data):
-                    self._chunks.insert(0, data[sent:])
-                if sent < len(data) or self.transport.pending:
+                if rest:
+                    self._chunks.insert(0, rest)
+                if rest or pending:
                     self._sending = False
                     self._waiting = True  # the writer takes over when it can send
                     break
@@ -147,16 +152,29 @@ class Outbox:
                     return
         self._writer.watch(self)
 
-    def _close_locked(self) -> None:
-        self._sending = False
-        self.closed = True
-        self._chunks = []
-        self._size = 0
+    def finish(self, wait: float = 0.2) -> None:
+        """Before closing: let what is queued (an ERROR line, a last QUIT) leave, if
+        the socket takes it; another thread may be mid-send, so wait a moment for it."""
+        deadline = time.monotonic() + wait
+        while True:
+            self.flush()
+            with self._lock:
+                done = self.closed or self._waiting or not (self._sending or self._chunks)
+            if done or time.monotonic() > deadline:
+                return
+            time.sleep(0.001)
+
+    def close_queue(self) -> None:
+        """Stop accepting lines; what is queued is dropped."""
+        with self._lock:
+            self._sending = False
+            self.closed = True
+            self._chunks = []
+            self._size = 0
 
     def close(self) -> None:
-        """Stop accepting lines (what is queued is dropped) and leave the writer."""
-        with self._lock:
-            self._close_locked()
+        """Close the queue and leave the writer (before the socket is closed)."""
+        self.close_queue()
         self._writer.forget(self)
 
 

@@ -200,6 +200,7 @@ class Server:
         if user.registered:
             self.adjust_counts(users=-1, invisible=-1 if "i" in user.modes else 0)
             self.history.record(user, user.nick)
+        conn.outbox.finish()
         conn.outbox.close()
         try:
             conn.sock.shutdown(socket.SHUT_RDWR)

@@ -16,6 +16,7 @@ import threading
 
 class PlainTransport:
     tls = False
+    pending = False  # encrypted bytes accepted but not yet on the wire (never, in the clear)
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -33,10 +34,6 @@ class PlainTransport:
         except BlockingIOError:
             return 0
 
-    @property
-    def pending(self) -> bool:
-        """Encrypted bytes accepted but not yet on the wire (never, in the clear)."""
-        return False
 
 
 class TlsTransport:
@@ -49,6 +46,8 @@ class TlsTransport:
         self._out = ssl.MemoryBIO()
         self._ssl = context.wrap_bio(self._in, self._out, server_side=True)
         self._cipher = b""          # encrypted, not yet taken by the kernel
+        self.pending = False        # whether _cipher holds anything (a plain attribute:
+                                    # the outbox reads it under its lock, see there)
         self._ready = False         # handshake done
 
     def handshake(self) -> None:
@@ -107,14 +106,11 @@ class TlsTransport:
             self._push()
             return len(data)
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._cipher)
-
     def _take_output(self) -> None:
         """Caller holds the lock."""
         if self._out.pending:
             self._cipher += self._out.read()
+            self.pending = True
 
     def _push(self) -> None:
         """Caller holds the lock."""
@@ -124,6 +120,7 @@ class TlsTransport:
             except BlockingIOError:
                 sent = 0
             self._cipher = self._cipher[sent:]
+        self.pending = bool(self._cipher)
 
 
 Transport = PlainTransport | TlsTransport
