@@ -23,7 +23,8 @@ FANOUT = ["deliveries/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
 RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu"]
 PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
-STALL = ["deliveries/s", "lost", "staller dropped after s", "staller reason", "gen_cpu"]
+STALL = ["deliveries/s", "vs no staller", "lost", "staller dropped after s", "staller reason",
+         "gen_cpu"]
 
 
 def plan(full: bool) -> list[Scenario]:
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                     figures = {}
                 finally:
                     peer.stop()
+                if kwargs.get("staller") and "deliveries/s" in figures:
+                    plain = results.get(("fanout 200", "deliveries/s", peer.name))
+                    if plain:  # this repetition's run of the same server without a staller
+                        figures["vs no staller"] = figures["deliveries/s"] / plain[-1]
                 for key, value in figures.items():
                     results[(title, key, peer.name)].append(value)
                 print(f"# rep {rep + 1}/{reps} {title:<22} {peer.name:<9} " +

@@ -1,7 +1,7 @@
 """CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END."""
 from ircish import errors
 from ircish.context import Context
-from ircish.protocol import Message
+from ircish.protocol import Message, number
 from ircish.registry import command
 from ircish.replies import complete_registration
 
@@ -26,7 +26,7 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
     if sub in ("LS", "REQ") and not ctx.user.registered:
         ctx.conn.cap_negotiating = True
     if sub == "LS":
-        version = int(arg) if arg.isdigit() else 301
+        version = number(arg) or 301
         _cap_reply(ctx, "LS", _advertised(version))
     elif sub == "LIST":
         _cap_reply(ctx, "LIST", " ".join(sorted(ctx.user.caps)))

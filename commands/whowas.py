@@ -4,13 +4,14 @@ import time
 from ircish import errors
 from ircish import numerics as N
 from ircish.context import Context
+from ircish.protocol import number
 from ircish.registry import command
 
 
 @command("WHOWAS", usage="<nick> [<count>] [<server>]",
          help="Show who recently used a nick, newest first.")
 def whowas(ctx: Context, nick: str, count: str = "0", server: str = "") -> None:
-    entries = ctx.server.history.lookup(nick, int(count) if count.isdigit() else 0)
+    entries = ctx.server.history.lookup(nick, number(count) or 0)
     if not entries:
         ctx.reply(N.ERR_WASNOSUCHNICK, nick, errors.WasNoSuchNick.text)
     for entry in entries:

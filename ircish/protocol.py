@@ -247,6 +247,12 @@ def mask_matches(mask: str, text: str) -> bool:
     return re.fullmatch(pattern, casefold(text), re.DOTALL) is not None
 
 
+def number(text: str) -> int | None:
+    """A parameter's whole number, or None. (`str.isdigit` also accepts digits such as
+    '³' that `int` refuses: only ASCII digits count here.)"""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def split_list(param: str) -> list[str]:
     """A comma-separated parameter (`#a,#b`), empty items dropped."""
     return [item for item in param.split(",") if item]

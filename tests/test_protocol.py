@@ -8,7 +8,7 @@ from parser_tests.data import mask_match, msg_join, msg_split
 
 from ircish.protocol import (LINE_TOO_LONG, LineBuffer, Message, ProtocolError, casefold,
                              decode, escape_tag_value, is_valid_nick, is_valid_room_name,
-                             mask_matches, parse_line, unescape_tag_value)
+                             mask_matches, number, parse_line, unescape_tag_value)
 
 
 @pytest.mark.parametrize("case", msg_split["tests"], ids=lambda c: c["input"][:40])
@@ -130,3 +130,9 @@ def test_nick_validity(nick: str, ok: bool) -> None:
 ])
 def test_room_name_validity(name: str, ok: bool) -> None:
     assert is_valid_room_name(name, 50) is ok
+
+
+@pytest.mark.parametrize("text,value", [("302", 302), ("0", 0), ("", None), ("3³2", None),
+                                        ("٣", None), ("-1", None), ("1e3", None)])
+def test_numbers_are_ascii_digits_only(text: str, value: int | None) -> None:
+    assert number(text) == value

@@ -158,3 +158,9 @@ def test_quit_before_registration(connect, server) -> None:
     c.expect_exact("ERROR :Closing Link: 127.0.0.1 (Client Quit)")
     c.assert_closed()
     wait_until(lambda: server.nicks.get("early") is None)
+
+
+def test_cap_ls_with_a_strange_version_is_still_answered(connect) -> None:
+    c = connect()
+    c.send("CAP LS 3³2")  # str.isdigit() says yes, int() says no: found by the soak
+    c.expect_exact(f":{S} CAP * LS :")

@@ -16,7 +16,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from ..protocol import MAX_LINE, Message, ProtocolError, is_room_name, parse_line, split_list
+from ..protocol import (MAX_LINE, Message, ProtocolError, is_room_name, number, parse_line,
+                        split_list)
 from ..registry import Command, Registry, arity, builtin_registry, command
 
 # --- actions ----------------------------------------------------------------------
@@ -122,16 +123,18 @@ def close(ctx: CommandContext, name: str = "") -> None:
 
 
 @command("WIN", usage="<number>", help="Switch to buffer number N (as in the buffer list).")
-def win(ctx: CommandContext, number: str) -> None:
-    if number.isdigit():
-        ctx.act(SwitchTo(index=int(number)))
+def win(ctx: CommandContext, index: str) -> None:
+    position = number(index)
+    if position is not None:
+        ctx.act(SwitchTo(index=position))
     else:
         ctx.usage_error("WIN")
 
 
 @command("BUFFER", usage="<name>", help="Switch to a buffer by name (a room or a nick).")
 def buffer(ctx: CommandContext, name: str) -> None:
-    ctx.act(SwitchTo(index=int(name)) if name.isdigit() else SwitchTo(name=name))
+    index = number(name)
+    ctx.act(SwitchTo(index=index) if index is not None else SwitchTo(name=name))
 
 
 @command("QUOTE", usage="<line>", aliases=("RAW",),

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from ..protocol import Message, casefold, is_room_name
+from ..protocol import Message, casefold, is_room_name, number
 from .replies import describe_numeric
 
 MAX_LINES = 5000          # per buffer: old lines scroll away, memory stays bounded
@@ -369,8 +369,9 @@ class ClientModel:
         self.add(buf, Line("status", "No topic is set"))
 
     def _on_333(self, msg: Message) -> None:
-        if len(msg.params) > 3 and msg.params[3].isdigit():
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(int(msg.params[3])))
+        stamp = number(msg.params[3]) if len(msg.params) > 3 else None
+        if stamp is not None:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
             self.add(self.ensure(msg.params[1]), Line("status", f"Set by {nick_of(msg.params[2])} on {when}"))
 
     def _on_353(self, msg: Message) -> None:
