@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECV_SIZE = 16384
+BATCH_LINES = 64  # input lines whose output is committed and sent together
 
 
 class Connection:
@@ -44,7 +45,7 @@ class Connection:
         self.transport = transport or PlainTransport(sock)
         self.outbox = Outbox(self.transport, server.writer, server.settings.sendq,
                              self.terminate)
-        self.user = User(send=self.outbox.put, host=address[0])
+        self.user = User(self.outbox, host=address[0])
         self.lines = LineBuffer()
         self.ctx = Context(server, self)
         self.connected_at = time.monotonic()
@@ -130,17 +131,23 @@ class Connection:
             self.server.disconnect(self, self._close_reason or reason)
 
     def _work_off_backlog(self) -> float | None:
-        """Handle the lines that flood control allows now, flushing replies once at the
-        end. Returns how long until the next waiting line may go, or None if none waits."""
+        """Handle the lines that flood control allows now, their output committed and
+        flushed once per batch of at most BATCH_LINES lines (so a long chunk of input
+        cannot hold back what its first lines said). Returns how long until the next
+        waiting line may go, or None if none waits."""
         bucket = self.bucket
-        with delivery_batch():
-            while self.backlog and not self.closing:
-                if bucket is not None and not bucket.take(time.monotonic()):
-                    return bucket.wait(time.monotonic())
-                line = self.backlog.popleft()
-                if isinstance(line, bytes):
-                    self.backlog_bytes -= len(line)
-                self.handle(line)
+        backlog = self.backlog
+        while backlog and not self.closing:
+            with delivery_batch(own=self.outbox):
+                for _ in range(BATCH_LINES):
+                    if not backlog or self.closing:
+                        break
+                    if bucket is not None and not bucket.take(time.monotonic()):
+                        return bucket.wait(time.monotonic())
+                    line = backlog.popleft()
+                    if isinstance(line, bytes):
+                        self.backlog_bytes -= len(line)
+                    self.handle(line)
         return None
 
     def _readable_within(self, seconds: float) -> bool:

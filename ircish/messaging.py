@@ -9,7 +9,7 @@ from . import errors
 from . import numerics as N
 from .protocol import is_room_name, split_list
 from .replies import user_message
-from .state import deliver
+from .outbox import put_many
 
 if TYPE_CHECKING:
     from .context import Context
@@ -40,7 +40,8 @@ def _relay_one(ctx: Context, command: str, name: str, text: str, notice: bool) -
         room = ctx.server.rooms.get(name)
         if not room.has(user):
             raise errors.CannotSendToRoom(room.name)
-        deliver(room.members_snapshot, user_message(user, command, room.name, text), skip=user)
+        line = user_message(user, command, room.name, text)
+        put_many(room.outboxes_snapshot, line, skip=user.outbox)
         return
     peer = ctx.server.nicks.get(name)
     if peer is None or not peer.registered:

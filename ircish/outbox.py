@@ -1,14 +1,15 @@
 """Outbound data: how a line queued for a client reaches its socket.
 
-Queuing a line (`Outbox.put`) is a list append under the outbox's own lock: no socket
-call and no thread wake-up, so fanning a message out to N room members costs N appends.
-The sending thread opens a `delivery_batch()` around each chunk of input it handles;
-every outbox touched in the batch is flushed once at its end, its queued lines leaving
-in one non-blocking `send`, made without holding the outbox lock (a flag keeps one
-sender at a time, so lines stay in order while others go on queuing). Whatever the
-kernel will not take now stays queued and is handed to the single `Writer` thread,
-which finishes it when the socket turns writable; meanwhile new lines just append. A client whose queue passes the SendQ limit is
-dropped through `on_fatal`, alone: nobody else ever waits on it.
+While a thread handles a chunk of input it opens a `delivery_batch()`, and every line
+it queues is *staged* in that thread's own dict (outbox -> list of lines): a room
+message to N members costs N list appends, with no lock and no flag to check. When the
+batch ends, each touched outbox takes its staged lines in one locked step and is
+flushed: the lines leave in one non-blocking `send`, made without holding the outbox
+lock (a flag keeps one sender at a time, so lines stay in order while other threads go
+on committing). Whatever the kernel will not take now stays queued and is handed to the
+single `Writer` thread, which finishes it when the socket turns writable. A client
+whose queue passes the SendQ limit is dropped through `on_fatal`, alone: nobody else
+ever waits on it.
 """
 from __future__ import annotations
 
@@ -17,31 +18,68 @@ import os
 import select
 import threading
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterable
 
 from .transport import Transport
 
 log = logging.getLogger(__name__)
 
-_batch = threading.local()
-EARLY_FLUSH = 32 * 1024  # queued bytes that are flushed at once, whoever's batch has them
+_local = threading.local()  # .stage: this thread's staged lines, while a batch is open
 
 
-@contextmanager
-def delivery_batch() -> Iterator[None]:
-    """Defer flushes to the end of the block (nested blocks join the outer one)."""
-    if getattr(_batch, "pending", None) is not None:
-        yield
-        return
-    pending: list[Outbox] = []
-    _batch.pending = pending
-    try:
-        yield
-    finally:
-        _batch.pending = None
-        for outbox in pending:
+class delivery_batch:
+    """Stage the lines queued in the block; commit and flush them when it ends
+    (a nested block joins the outer one). The `own` outbox (the client whose input
+    this is) goes last: when a client sees the replies to its command, the lines that
+    command sent to others are already queued for them."""
+
+    __slots__ = ("own", "outer")
+
+    def __init__(self, own: Outbox | None = None) -> None:
+        self.own = own
+
+    def __enter__(self) -> None:
+        self.outer = getattr(_local, "stage", None) is not None
+        if not self.outer:
+            _local.stage = {}
+            _local.owed = set()  # outboxes put_now committed to: their flush is ours
+
+    def __exit__(self, *exc: object) -> None:
+        if self.outer:
+            return
+        stage: dict[Outbox, list[bytes]] = _local.stage
+        owed: set[Outbox] = _local.owed
+        _local.stage = _local.owed = None
+        last = self.own
+        own_lines = stage.pop(last, None) if last is not None else None
+        # Commit everything first, then send: a line committed meanwhile by another
+        # thread to an outbox this batch will flush rides along in the same send.
+        due = [outbox for outbox, lines in stage.items()
+               if outbox.commit(lines) or outbox in owed]
+        if last is not None and ((own_lines and last.commit(own_lines)) or last in owed):
+            due.append(last)
+        due += [outbox for outbox in owed if outbox is not last and outbox not in stage]
+        for outbox in due:
             outbox.flush()
+
+
+def put_many(outboxes: Iterable[Outbox], data: bytes, skip: object = None) -> None:
+    """One line for many outboxes (a room message): the hot path, kept to an append."""
+    stage = getattr(_local, "stage", None)
+    if stage is None:
+        for outbox in outboxes:
+            if outbox is not skip:
+                outbox.put(data)
+        return
+    get = stage.get
+    for outbox in outboxes:
+        if outbox is skip:
+            continue
+        lines = get(outbox)
+        if lines is None:
+            stage[outbox] = [data]
+        else:
+            lines.append(data)
 
 
 class Outbox:
@@ -55,9 +93,9 @@ class Outbox:
         self._lock = threading.Lock()
         self._chunks: list[bytes] = []
         self._size = 0
-        self._scheduled = False   # a flush is already due (in some thread's batch)
         self._waiting = False     # the writer owns the next flush (socket was full)
         self._sending = False     # one thread is sending right now (outside the lock)
+        self._due = False         # a thread has committed and is about to flush
         self.closed = False
 
     @property
@@ -65,47 +103,70 @@ class Outbox:
         return self._size
 
     def put(self, data: bytes) -> None:
+        """Queue a line: staged in the current batch, or committed and sent now."""
+        stage = getattr(_local, "stage", None)
+        if stage is None:
+            if self.commit([data]):
+                self.flush()
+            return
+        lines = stage.get(self)
+        if lines is None:
+            stage[self] = [data]
+        else:
+            lines.append(data)
+
+    def put_now(self, data: bytes) -> None:
+        """Commit at once (with what this thread staged before it), so that no other
+        thread's line can overtake it: the joiner's own JOIN echo needs this."""
+        stage = getattr(_local, "stage", None)
+        if stage is None:
+            self.put(data)
+            return
+        earlier = stage.pop(self, None)
+        if self.commit([*earlier, data] if earlier else [data]):
+            _local.owed.add(self)  # flushed when the batch ends (not here: no socket
+                                   # call under the room lock put_now runs in)
+
+    # The locked regions below make no Python-level calls (no properties, no methods):
+    # the GIL can then not change hands inside them, so a thread never sleeps holding
+    # an outbox lock that another thread is about to need.
+
+    def commit(self, lines: list[bytes]) -> bool:
+        """Append lines to the queue in one locked step, enforcing the SendQ. True if
+        the caller must flush: no flush is already due, running, or left to the writer
+        (then the lines leave with that one)."""
+        size = len(lines[0]) if len(lines) == 1 else sum(map(len, lines))
         with self._lock:
             if self.closed:
-                return
-            self._chunks.append(data)
-            self._size += len(data)
+                return False
+            self._chunks += lines
+            self._size += size
             overflow = self._size > self.limit
             if overflow:
                 self._sending = False
                 self.closed = True
                 self._chunks = []
                 self._size = 0
-            elif self._waiting:
-                return  # the writer flushes when the socket can take more
-            elif self._size >= EARLY_FLUSH:
-                pass    # flush now: another thread's long batch must not hold it back
-            elif self._scheduled:
-                return  # some batch flushes it later (`_scheduled` is that promise)
+                due = False
+            elif self._due or self._sending or self._waiting:
+                due = False
             else:
-                self._scheduled = True
-                pending = getattr(_batch, "pending", None)
-                if pending is not None:
-                    pending.append(self)
-                    return
+                self._due = due = True
         if overflow:
             self._on_fatal("SendQ exceeded")
-        else:
-            self.flush()
-
-    # The locked regions below make no Python-level calls (no properties, no methods):
-    # the GIL can then not change hands inside them, so a thread never sleeps holding
-    # an outbox lock that another thread is about to need.
+        return due
 
     def flush(self) -> None:
+        """Send what is queued, unless another thread is sending or the socket is full."""
         transport = self.transport
         with self._lock:
-            self._scheduled = False
+            self._due = False
             if self._sending or self._waiting or self.closed \
                     or not (self._chunks or transport.pending):
                 return
             self._sending = True  # this thread alone sends now
-        self._drain()
+            chunks, self._chunks = self._chunks, []
+        self._drain(chunks)
 
     def on_writable(self) -> None:
         """Called by the writer thread when the socket can take more."""
@@ -115,18 +176,15 @@ class Outbox:
             if self._sending or self.closed or not (self._chunks or transport.pending):
                 return
             self._sending = True
-        self._drain()
+            chunks, self._chunks = self._chunks, []
+        self._drain(chunks)
 
-    def _drain(self) -> None:
-        """Send until the queue is empty or the socket is full. Only the claiming thread
-        gets here, so lines leave in order; the lock is not held during the syscall, so
-        others keep queuing meanwhile (and this loop sends what they added)."""
+    def _drain(self, chunks: list[bytes]) -> None:
+        """Send `chunks` (taken from the queue by the claiming thread), then whatever
+        was queued meanwhile, until the queue is empty or the socket is full. Only the
+        claiming thread gets here, so lines leave in order; the lock is not held during
+        the syscall, so others keep queuing meanwhile."""
         while True:
-            with self._lock:
-                if self.closed:
-                    self._sending = False
-                    return
-                chunks, self._chunks = self._chunks, []
             data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             try:
                 sent = self.transport.send_nowait(data)
@@ -150,11 +208,18 @@ class Outbox:
                 if not self._chunks:
                     self._sending = False
                     return
+                chunks, self._chunks = self._chunks, []
         self._writer.watch(self)
 
     def finish(self, wait: float = 0.2) -> None:
         """Before closing: let what is queued (an ERROR line, a last QUIT) leave, if
         the socket takes it; another thread may be mid-send, so wait a moment for it."""
+        stage = getattr(_local, "stage", None)
+        if stage is not None:
+            staged = stage.pop(self, None)
+            if staged:
+                self.commit(staged)
+            _local.owed.discard(self)  # flushed here
         deadline = time.monotonic() + wait
         while True:
             self.flush()

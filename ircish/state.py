@@ -15,11 +15,12 @@ A thread may take a lock further down the list while holding one higher up, neve
 reverse, and never two locks of the same tier (two rooms, two users) at once.
 
 No socket I/O ever happens under these locks. Sending to a user means ``User.send``,
-which only appends bytes to that connection's outbox (its own leaf lock, below all of
-these); the bytes leave in a later flush that holds none of them.
+which only stages bytes for that connection's outbox (see ``outbox.py``); they leave
+in a later flush that holds none of these locks.
 
-Room messages are fanned out from ``Room.members_snapshot``, an immutable tuple
-replaced on every membership change, so the hot path reads it without the room lock.
+Room messages are fanned out from ``Room.outboxes_snapshot`` (the members' outboxes,
+next to ``members_snapshot``): immutable tuples replaced on every membership change,
+so the hot path reads them without the room lock.
 Membership events are sent after the room lock is released, from the snapshot taken
 under it; the one exception is the joiner's own JOIN echo, queued before the new
 snapshot is published, so that a client never sees a room's traffic before its JOIN.
@@ -34,20 +35,27 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from . import errors
+from .outbox import put_many
 from .protocol import casefold
 
-Send = Callable[[bytes], None]
+class Sink(Protocol):
+    """Where a user's lines go: the connection's outbox."""
+
+    def put(self, data: bytes) -> None: ...
+
+    def put_now(self, data: bytes) -> None: ...
 
 
 class User:
     """One connected client's identity. Fields other than the guarded ones are owned
     by the client's own reader thread."""
 
-    def __init__(self, send: Send, host: str) -> None:
-        self.send = send
+    def __init__(self, outbox: Sink, host: str) -> None:
+        self.outbox = outbox
+        self.send = outbox.put
         self.host = host
         self.nick = "*"               # guarded by NickTable.lock once claimed
         self.username = ""
@@ -132,11 +140,13 @@ class Room:
         self.lock = threading.Lock()
         self.members: dict[User, str] = {}          # user -> prefix modes ("@", ""), guarded
         self.members_snapshot: tuple[User, ...] = ()  # read without the lock
+        self.outboxes_snapshot: tuple[Sink, ...] = ()  # the same members' outboxes
         self.topic = topic
         self.closed = False             # set once, when an empty room is dropped
 
     def _publish(self) -> None:
         self.members_snapshot = tuple(self.members)
+        self.outboxes_snapshot = tuple(user.outbox for user in self.members_snapshot)
 
     def has(self, user: User) -> bool:
         return user in self.members
@@ -208,7 +218,7 @@ class RoomTable:
                 room.members[user] = "@" if not room.members and not room.permanent else ""
                 with user.lock:
                     user.rooms[casefold(room.name)] = room
-                user.send(join_line(room))
+                user.outbox.put_now(join_line(room))  # before anyone can send to it
                 room._publish()
             return room, others
 
@@ -316,6 +326,4 @@ class NickHistory:
 
 def deliver(users: Iterable[User], data: bytes, skip: User | None = None) -> None:
     """Queue one serialized line for each user (never touches a socket)."""
-    for user in users:
-        if user is not skip:
-            user.send(data)
+    put_many([user.outbox for user in users if user is not skip], data)
