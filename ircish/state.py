@@ -20,9 +20,9 @@ in a later flush that holds none of these locks.
 
 Room messages are fanned out from ``Room.outboxes_snapshot`` (the members' outboxes,
 next to ``members_snapshot``): immutable tuples replaced on every membership change,
-so the hot path reads them without the room lock.
-Membership events are sent after the room lock is released, from the snapshot taken
-under it; the one exception is the joiner's own JOIN echo, queued before the new
+so the hot path reads them without the room lock. Membership events are sent after
+the room lock is released, from the snapshot taken under it; the one exception is
+the joiner's own JOIN echo, committed (``put_now``: queued, not sent) before the new
 snapshot is published, so that a client never sees a room's traffic before its JOIN.
 
 Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
