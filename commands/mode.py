@@ -7,10 +7,8 @@ from ircish import numerics as N
 from ircish.context import Context
 from ircish.protocol import Message, casefold, is_room_name
 from ircish.registry import command
-from ircish.replies import user_message
+from ircish.replies import USER_MODES, user_message
 from ircish.state import Room, deliver
-
-USER_MODES = set("i")
 
 
 @command("MODE", usage="<target> [<modes>] [<args>...]",

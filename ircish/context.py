@@ -11,6 +11,7 @@ from .errors import IrcError
 from .protocol import Message
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .connection import Connection
     from .server import Server
 
@@ -28,7 +29,7 @@ class Context:
         self.message: Message | None = None
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         return self.server.settings
 
     def reply(self, numeric: str, *params: str) -> None:

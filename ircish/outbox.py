@@ -98,10 +98,6 @@ class Outbox:
         self._due = False         # a thread has committed and is about to flush
         self.closed = False
 
-    @property
-    def queued(self) -> int:
-        return self._size
-
     def put(self, data: bytes) -> None:
         """Queue a line: staged in the current batch, or committed and sent now."""
         stage = getattr(_local, "stage", None)

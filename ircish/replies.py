@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .state import Room, User
 
 VERSION = f"ircish-{__version__}"
-USER_MODES = "i"
+USER_MODES = "i"   # what MODE <nick> accepts; advertised in 004
 ROOM_MODES = "o"
 
 
