@@ -40,7 +40,7 @@ def model() -> ClientModel:
 def nicks(model: ClientModel, room: str) -> list[str]:
     buf = model.find(room)
     assert buf is not None
-    return [m.prefix + m.nick for m in buf.sorted_members("@+")]
+    return [model.features.sign(m.modes) + m.nick for m in buf.sorted_members(model.features)]
 
 
 def test_welcome_sets_nick_and_source(model: ClientModel) -> None:

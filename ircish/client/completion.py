@@ -87,7 +87,7 @@ class ChatCompleter(Completer):
     def _room_nicks(self) -> list[str]:
         """Members of the current room, who spoke last first (the likely addressee)."""
         buf, me = self.model.buffer, _fold(self.model.nick)
-        present = {_fold(m.nick): m.nick for m in buf.sorted_members()}
+        present = {_fold(m.nick): m.nick for m in buf.sorted_members(self.model.features)}
         recent = [line.nick for line in itertools.islice(reversed(buf.lines), RECENT_LINES)
                   if line.nick and not line.own]
         ordered = [present[_fold(n)] for n in recent if _fold(n) in present] + list(present.values())

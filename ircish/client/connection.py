@@ -1,7 +1,7 @@
 """The client's link to the server: one reader thread, thread-safe sends, reconnects.
 
 The reader thread owns the socket's receiving side and the registration dance
-(CAP LS 302 / CAP END, NICK/USER, `nick_` when the nick is taken, PONG). Every line
+(capability negotiation, see `caps`; NICK/USER, `nick_` when the nick is taken, PONG). Every line
 and every change of link state is handed to `deliver`, which the UI makes
 thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
 When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
+from .caps import CAP_WAIT, CapNegotiation
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
@@ -41,7 +42,7 @@ class Connection:
     def __init__(self, host: str, port: int, nick: str, deliver: Callable[[Event], None],
                  username: str | None = None, realname: str = "ircish user",
                  backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT) -> None:
         self.host, self.port = host, port
         self.tls = tls
         self.nick = nick                 # the nick to register with (updated as it changes)
@@ -50,6 +51,8 @@ class Connection:
         self.deliver = deliver
         self.backoff = backoff
         self.idle_ping = idle_ping
+        self.cap_wait = cap_wait
+        self.caps = CapNegotiation()     # this connection's; a reconnect starts afresh
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()    # guards _sock and every write to it
         self._stop = threading.Event()
@@ -117,12 +120,19 @@ class Connection:
             self._sock = sock
         self._connected = True
         self.deliver(LinkState("connected"))
-        for line in ("CAP LS 302", f"NICK {self.nick}", f"USER {self.username} 0 * :{self.realname}"):
+        self.caps = CapNegotiation()
+        for msg in self.caps.start():
+            self.send(msg)
+        for line in (f"NICK {self.nick}", f"USER {self.username} 0 * :{self.realname}"):
             self.send(parse_line(line))
         frames, registered, pinged = LineBuffer(), False, False
         while not self._stop.is_set():
-            data = self._receive(sock)
+            data = self._receive(sock, self.idle_ping if self.caps.done else self.cap_wait)
             if data is None:
+                if not self.caps.done:     # a server that ignores CAP without a word
+                    for msg in self.caps.expired():
+                        self.send(msg)
+                    continue
                 if pinged:
                     raise OSError("no answer from the server (ping timeout)")
                 pinged = self.send(Message("PING", ["ircish"]))
@@ -141,9 +151,9 @@ class Connection:
                 self.deliver(msg)
         return registered
 
-    def _receive(self, sock: socket.socket) -> bytes | None:
-        """The next bytes (b"" at EOF), or None after `idle_ping` seconds of silence."""
-        deadline = time.monotonic() + self.idle_ping
+    def _receive(self, sock: socket.socket, wait: float) -> bytes | None:
+        """The next bytes (b"" at EOF), or None after `wait` seconds of silence."""
+        deadline = time.monotonic() + wait
         while True:
             with self._lock:
                 try:
@@ -157,11 +167,10 @@ class Connection:
 
     def _handle(self, msg: Message, registered: bool) -> bool:
         """What the link itself answers; returns whether we are registered now."""
+        for answer in self.caps.feed(msg):
+            self.send(answer)
         if msg.command == "PING":
             self.send(Message("PONG", msg.params[-1:]))
-        elif msg.command == "CAP" and len(msg.params) > 1 and msg.params[1] == "LS" \
-                and "*" not in msg.params[2:3]:   # the last line of a multi-line LS
-            self.send(Message("CAP", ["END"]))
         elif msg.command == "001":
             self.nick = msg.params[0]
             return True

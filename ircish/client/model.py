@@ -8,56 +8,20 @@ current buffer, where the user just typed the command that caused them.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..protocol import Message, casefold, is_room_name, number
+from .buffers import Buffer, Line, Member
+from .caps import message_time
+from .isupport import Features
 from .replies import describe_numeric
 
-MAX_LINES = 5000          # per buffer: old lines scroll away, memory stays bounded
+__all__ = ["Buffer", "ClientModel", "Line", "Member", "nick_of"]
+
 TALK = ("message", "action", "notice")   # line kinds that count as unread
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    kind: str             # TALK kinds, "status" (join/part/...), "info" or "error"
-    text: str
-    nick: str = ""
-    highlight: bool = False   # mentions my nick
-    own: bool = False
-    time: float = field(default_factory=time.time)
-
-
-@dataclass
-class Member:
-    nick: str
-    prefix: str = ""      # "@" for room operators, as PREFIX in 005 says
-
-
-@dataclass
-class Buffer:
-    name: str
-    kind: str             # "server", "room" or "query"
-    lines: deque[Line] = field(default_factory=lambda: deque(maxlen=MAX_LINES))
-    members: dict[str, Member] = field(default_factory=dict)   # by casefolded nick
-    topic: str = ""
-    unread: int = 0
-    mentions: int = 0
-    joined: bool = False  # rooms: currently a member
-    wanted: bool = False  # rooms: to rejoin after a reconnect
-
-    @property
-    def key(self) -> str:
-        return casefold(self.name)
-
-    def sorted_members(self, ranks: str = "@+") -> list[Member]:
-        """Operators first, then by nick, as IRC clients list them."""
-        def order(m: Member) -> tuple[int, str]:
-            return (ranks.find(m.prefix) if m.prefix else len(ranks), casefold(m.nick))
-        return sorted(self.members.values(), key=order)
 
 
 def nick_of(source: str | None) -> str:
@@ -70,13 +34,14 @@ class ClientModel:
         self.own_source = ""          # nick!user@host, learned from 001 and JOIN echoes
         self.registered = False
         self.connection = "disconnected"
-        self.prefixes = {"o": "@", "v": "+"}   # mode letter -> prefix, from 005 PREFIX
+        self.features = Features()            # PREFIX and CHANMODES, from 005
         self.known_rooms: dict[str, str] = {}  # casefolded -> name, from LIST and joins
         self.buffers: list[Buffer] = [Buffer(server_label, "server")]
         self.current = 0
         self._focus_on_join: set[str] = set()
         self._names: dict[str, dict[str, Member]] = {}   # NAMES replies being collected
         self._joining: set[str] = set()     # rooms whose join burst (topic, names) is on its way
+        self._stamp: float | None = None    # server-time of the message being fed
 
     # --- buffers ------------------------------------------------------------------
 
@@ -155,6 +120,8 @@ class ClientModel:
     # --- adding lines -------------------------------------------------------------
 
     def add(self, buf: Buffer, line: Line) -> None:
+        if self._stamp is not None:   # every line a message causes carries its time
+            line = dataclasses.replace(line, time=self._stamp)
         buf.lines.append(line)
         if buf is not self.buffer and line.kind in TALK and not line.own:
             buf.unread += 1
@@ -196,12 +163,17 @@ class ClientModel:
     # --- feeding ------------------------------------------------------------------
 
     def feed(self, msg: Message) -> None:
-        """Apply one message from the server."""
+        """Apply one message from the server; its lines carry its server-time tag, if
+        it has a valid one, else the time of receipt."""
         handler: Callable[[Message], None] | None = getattr(self, f"_on_{msg.command.lower()}", None)
-        if handler is not None:
-            handler(msg)
-        elif msg.command.isdigit():
-            self._numeric(msg)
+        self._stamp = message_time(msg)
+        try:
+            if handler is not None:
+                handler(msg)
+            elif msg.command.isdigit():
+                self._numeric(msg)
+        finally:
+            self._stamp = None
 
     def _is_me(self, nick: str) -> bool:
         return casefold(nick) == casefold(self.nick)
@@ -271,7 +243,8 @@ class ClientModel:
         touched = list(self._rooms_with(old))
         for buf in touched:
             member = buf.members.pop(casefold(old))
-            buf.members[casefold(new)] = Member(new, member.prefix)
+            member.nick = new            # modes and away stay with the person
+            buf.members[casefold(new)] = member
         query = self.find(old)
         if query is not None and query.kind == "query" and self.find(new) in (None, query):
             query.name = new
@@ -294,16 +267,15 @@ class ClientModel:
 
     def _on_mode(self, msg: Message) -> None:
         buf = self.find(msg.params[0]) if msg.params else None
-        if buf is None or len(msg.params) < 2:
-            return
-        adding, args = True, iter(msg.params[2:])
-        for letter in msg.params[1]:
-            if letter in "+-":
-                adding = letter == "+"
-            elif letter in self.prefixes:
-                member = buf.members.get(casefold(next(args, "")))
-                if member is not None:
-                    member.prefix = self.prefixes[letter] if adding else ""
+        if buf is None or buf.kind != "room" or len(msg.params) < 2:
+            return   # user modes (MODE alice +i) have no buffer to show in
+        for change in self.features.mode_changes(msg.params[1], msg.params[2:]):
+            member = buf.members.get(casefold(change.param or "")) \
+                if change.letter in self.features.prefix_modes else None
+            if member is not None and change.adding:
+                member.modes.add(change.letter)
+            elif member is not None:
+                member.modes.discard(change.letter)
         self.add(buf, Line("status", f"{nick_of(msg.source)} sets mode {' '.join(msg.params[1:])}"))
 
     def _on_privmsg(self, msg: Message, kind: str = "message") -> None:
@@ -342,6 +314,17 @@ class ClientModel:
     def _on_error(self, msg: Message) -> None:
         self.add(self.server, Line("error", msg.params[0] if msg.params else "ERROR"))
 
+    def _on_away(self, msg: Message) -> None:
+        """away-notify: a member went away (with a reason) or came back (without)."""
+        away = bool(msg.params and msg.params[0])
+        for buf in self._rooms_with(nick_of(msg.source)):
+            buf.members[casefold(nick_of(msg.source))].away = away
+
+    def _on_cap(self, msg: Message) -> None:
+        """The link negotiates; the user only hears what was granted."""
+        if msg.params[1:2] == ["ACK"] and msg.params[-1].strip():
+            self.add(self.server, Line("info", f"Capabilities enabled: {msg.params[-1].strip()}"))
+
     # --- numerics -----------------------------------------------------------------
 
     def _on_001(self, msg: Message) -> None:
@@ -352,11 +335,7 @@ class ClientModel:
         self._numeric(msg)
 
     def _on_005(self, msg: Message) -> None:
-        for token in msg.params[1:-1]:
-            key, _, value = token.partition("=")
-            match = re.fullmatch(r"\((\w*)\)(\S*)", value) if key == "PREFIX" else None
-            if match and len(match[1]) == len(match[2]):
-                self.prefixes = dict(zip(match[1], match[2]))
+        self.features.apply_005(msg.params[1:-1])
 
     def _on_332(self, msg: Message) -> None:
         buf = self.ensure(msg.params[1])
@@ -375,11 +354,14 @@ class ClientModel:
             self.add(self.ensure(msg.params[1]), Line("status", f"Set by {nick_of(msg.params[2])} on {when}"))
 
     def _on_353(self, msg: Message) -> None:
+        """One line of NAMES: `@+alice` (multi-prefix), `bob!~b@host` (userhost-in-names)."""
+        if len(msg.params) < 3:
+            return
         collected = self._names.setdefault(casefold(msg.params[-2]), {})
-        ranks = "".join(self.prefixes.values())
         for item in msg.params[-1].split():
-            prefix = item[0] if item[0] in ranks else ""
-            collected[casefold(item[len(prefix):])] = Member(item[len(prefix):], prefix)
+            nick, modes = self.features.names_entry(item)
+            if nick:
+                collected[casefold(nick)] = Member(nick, modes)
 
     def _on_366(self, msg: Message) -> None:
         """End of NAMES: a join burst updates the member list quietly; a NAMES the
@@ -392,14 +374,17 @@ class ClientModel:
         if casefold(room) in self._joining:
             self._joining.discard(casefold(room))
             return
-        listing = Buffer(room, "room", members=collected).sorted_members("".join(self.prefixes.values()))
-        self.note(f"Members of {room} ({len(listing)}): " + " ".join(m.prefix + m.nick for m in listing))
+        listing = Buffer(room, "room", members=collected).sorted_members(self.features)
+        self.note(f"Members of {room} ({len(listing)}): "
+                  + " ".join(self.features.sign(m.modes) + m.nick for m in listing))
 
     def _on_322(self, msg: Message) -> None:
         self.known_rooms[casefold(msg.params[1])] = msg.params[1]
         self._numeric(msg)
 
     def _numeric(self, msg: Message) -> None:
+        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered:
+            return   # a server without CAP refused the link's negotiation, not the user
         kind, text, where = describe_numeric(msg, self.nick)
         if text is not None:
             self.add(self.server if where == "server" or self.buffer is self.server else

@@ -46,6 +46,8 @@ STYLE = Style.from_dict({
     "buffers.parted": "ansibrightblack",
     "separator": "ansibrightblack",
     "members.op": "ansigreen bold",
+    "members.voice": "ansiyellow",
+    "members.away": "ansibrightblack",
 })
 
 HINTS = ("  F2 members · Alt-1..9 Ctrl-N/P buffers · /help · /quit",
@@ -119,11 +121,15 @@ class ChatView:
         return out
 
     def members(self) -> StyleAndTextTuples:
-        buf = self.model.buffer
-        ranks = "".join(self.model.prefixes.values())
+        """`@alice`, `+bob`, ` carol`: the highest prefix, in a column of its own so
+        the nicks line up; members who are away are dimmed."""
+        buf, features = self.model.buffer, self.model.features
         out: StyleAndTextTuples = [("class:separator", members_label(len(buf.members)) + "\n")]
-        for member in buf.sorted_members(ranks):
-            out += [("class:members.op", member.prefix or " "), (nick_style(member.nick), member.nick + "\n")]
+        for member in buf.sorted_members(features):
+            sign = features.sign(member.modes)
+            nick = "class:members.away" if member.away else nick_style(member.nick)
+            out += [("class:members.op" if sign == "@" else "class:members.voice", sign or " "),
+                    (nick, member.nick + "\n")]
         return out
 
     def topic_line(self) -> StyleAndTextTuples:

@@ -1,0 +1,110 @@
+"""The IRCv3 capabilities the client asks for, and the one tag it reads (server-time).
+
+`CapNegotiation` is sans-I/O, like the wire format: the link feeds it each message
+before registration and sends what it returns. It opens with `CAP LS 302`, gathers a
+multi-line `CAP * LS * :...` reply, requests those of `WANTED` the server offers and
+ends with `CAP END`, which our server (and any IRCv3 server) waits for once CAP LS was
+sent. A server that does not know CAP answers 421 (or 451) or nothing at all and
+registers on NICK/USER alone: the negotiation ends on the error, on the welcome, or
+after `CAP_WAIT` seconds of silence, so registration never hangs on it.
+
+server-time: `message_time` reads a message's `time` tag (RFC 3339, UTC, e.g.
+`2026-11-25T03:09:16.123Z`); anything malformed counts as absent, so the caller
+falls back to the time of receipt.
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+from ..protocol import Message
+
+# server-time: when a line was sent (history replays keep their times); multi-prefix:
+# every prefix in NAMES (@+alice), so a de-op leaves the voice visible; away-notify:
+# AWAY lines for members, shown in the member list.
+WANTED = ("server-time", "multi-prefix", "away-notify")
+CAP_WAIT = 10.0           # seconds without an answer to CAP LS before we end it ourselves
+
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})", re.ASCII)
+
+
+def message_time(msg: Message) -> float | None:
+    """The epoch seconds of the `time` tag, or None when absent or malformed."""
+    raw = msg.tags.get("time", "")
+    if not _RFC3339.fullmatch(raw):
+        return None
+    stamp, fraction = raw, ""
+    match = re.search(r"\.([0-9]+)", raw)
+    if match:   # fromisoformat takes 3 or 6 fraction digits only; seconds are enough here
+        fraction = match[1]
+        stamp = raw[:match.start()] + raw[match.end():]
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        time.localtime(when)     # the view shows it in local time: it must have one
+    except (ValueError, OverflowError, OSError):
+        return None
+    return when + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
+
+
+class CapNegotiation:
+    """One connection's negotiation, from `CAP LS 302` to `CAP END`."""
+
+    def __init__(self, wanted: tuple[str, ...] = WANTED) -> None:
+        self.wanted = wanted
+        self.offered: dict[str, str] = {}    # name -> value, from CAP LS (and CAP NEW)
+        self.enabled: set[str] = set()       # acknowledged by the server
+        self.done = False                    # CAP END sent, or registration went on without it
+        self._requested = False
+
+    def start(self) -> list[Message]:
+        return [Message("CAP", ["LS", "302"])]
+
+    def feed(self, msg: Message) -> list[Message]:
+        """What to send in answer to `msg` (usually nothing)."""
+        if msg.command == "CAP" and len(msg.params) >= 2:
+            return self._cap(msg.params[1].upper(), msg.params[2:])
+        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.done:
+            return self._end()       # a server without CAP: END is harmless, and the rule
+        if msg.command == "001":
+            self.done = True         # registered: nothing more to negotiate before it
+        return []
+
+    def expired(self) -> list[Message]:
+        """The server has said nothing for a while: end the negotiation if still open."""
+        return [] if self.done else self._end()
+
+    def _cap(self, sub: str, args: list[str]) -> list[Message]:
+        more = len(args) > 1 and args[0] == "*"    # a 302 multi-line reply goes on
+        names = args[-1].split() if args else []
+        if sub in ("LS", "NEW"):
+            for item in names:
+                name, _, value = item.partition("=")
+                self.offered[name] = value
+            if more or (sub == "LS" and self.done):    # later LS: the user asked (/quote)
+                return []
+            wanted = [c for c in self.wanted if c in self.offered and c not in self.enabled]
+            if wanted:
+                self._requested = True
+                return [Message("CAP", ["REQ", " ".join(wanted)])]
+            return [] if sub == "NEW" else self._end()
+        if sub == "ACK":
+            for item in names:
+                if item.startswith("-"):
+                    self.enabled.discard(item[1:])
+                else:
+                    self.enabled.add(item)
+        elif sub == "DEL":
+            for item in names:
+                self.enabled.discard(item)
+                self.offered.pop(item, None)
+            return []
+        if sub in ("ACK", "NAK") and self._requested and not more:
+            self._requested = False
+            return [] if self.done else self._end()
+        return []
+
+    def _end(self) -> list[Message]:
+        self.done = True
+        return [Message("CAP", ["END"])]
