@@ -1,50 +1,62 @@
-"""CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END."""
-from ircish import errors
+"""CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END.
+
+What is offered, and what each capability changes, is in `ircish/caps.py`."""
+from ircish import caps, errors
 from ircish.context import Context
-from ircish.protocol import Message, number
+from ircish.protocol import MAX_LINE, Message, number
 from ircish.registry import command
 from ircish.replies import complete_registration
 
-# name -> value advertised in CAP LS 302 (None: no value). Only what really works.
-CAPABILITIES: dict[str, str | None] = {}
 
-
-def _cap_reply(ctx: Context, sub: str, text: str) -> None:
-    ctx.send(Message("CAP", [ctx.user.nick, sub, text], source=ctx.settings.server_name),
-             force_trailing=True)
-
-
-def _advertised(version: int) -> str:
-    return " ".join(f"{name}={value}" if value and version >= 302 else name
-                    for name, value in CAPABILITIES.items())
+def _cap_reply(ctx: Context, sub: str, text: str, more: bool = False) -> None:
+    params = [ctx.user.nick, sub, *(["*"] if more else []), text]
+    ctx.send(Message("CAP", params, source=ctx.settings.server_name), force_trailing=True)
 
 
 @command("CAP", usage="<subcommand> [<capabilities>]", before_registration=True,
          help="Negotiate IRCv3 capabilities: CAP LS [302], CAP LIST, CAP REQ :<caps>, CAP END.")
 def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
     sub = subcommand.upper()
-    if sub in ("LS", "REQ") and not ctx.user.registered:
+    user = ctx.user
+    if sub in ("LS", "REQ") and not user.registered:
         ctx.conn.cap_negotiating = True
     if sub == "LS":
         version = number(arg) or 301
-        _cap_reply(ctx, "LS", _advertised(version))
+        if version >= 302:
+            user.caps.add("cap-notify")  # implied by 302
+        head = len(f":{ctx.settings.server_name} CAP {user.nick} LS * :")
+        lines = caps.ls_lines(version, MAX_LINE - 2 - head)
+        for i, line in enumerate(lines):
+            _cap_reply(ctx, "LS", line, more=i < len(lines) - 1)
     elif sub == "LIST":
-        _cap_reply(ctx, "LIST", " ".join(sorted(ctx.user.caps)))
+        _cap_reply(ctx, "LIST", " ".join(sorted(user.caps)))
     elif sub == "REQ":
-        wanted = [w for w in arg.split(" ") if w]
-        names = [w.lstrip("-") for w in wanted]
-        if not wanted or any(n not in CAPABILITIES for n in names):
-            _cap_reply(ctx, "NAK", arg)
-            return
-        for w in wanted:
-            if w.startswith("-"):
-                ctx.user.caps.discard(w[1:])
-            else:
-                ctx.user.caps.add(w)
-        _cap_reply(ctx, "ACK", arg)
+        request(ctx, arg)
     elif sub == "END":
         if ctx.conn.cap_negotiating:
             ctx.conn.cap_negotiating = False
             complete_registration(ctx)
     else:
         raise errors.InvalidCapCommand(subcommand)
+
+
+def request(ctx: Context, arg: str) -> None:
+    """All or nothing: one unknown name refuses the whole request (NAK)."""
+    wanted = [w for w in arg.split(" ") if w]
+    if not wanted or caps.unknown(w.removeprefix("-") for w in wanted):
+        _cap_reply(ctx, "NAK", arg)
+        return
+    user = ctx.user
+    enabled = set(user.caps)
+    for w in wanted:
+        if w.startswith("-"):
+            enabled.discard(w[1:])
+        else:
+            enabled.add(w)
+    user.caps = enabled
+    profile = caps.profile(enabled)
+    if profile != user.tag_profile:
+        user.tag_profile = profile
+        for room in user.room_list():  # the rooms' fanout groups members by profile
+            room.republish()
+    _cap_reply(ctx, "ACK", arg)

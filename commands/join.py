@@ -2,34 +2,50 @@
 from ircish import errors
 from ircish.commands.part import part_one  # JOIN 0 is PART of every room
 from ircish.context import Context
+from ircish.events import Event, deliver, user_message
 from ircish.protocol import is_valid_room_name, split_list
 from ircish.registry import command
-from ircish.replies import send_names, send_topic, user_message
-from ircish.state import Room, deliver
+from ircish.replies import send_names, send_topic
+from ircish.state import Room, User
 
 
 @command("JOIN", usage="<room>{,<room>} [<key>{,<key>}]",
-         help="Join rooms (created if they do not exist); JOIN 0 leaves all your rooms.")
+         help="Join rooms (created if they do not exist, with you as their operator); "
+              "give keys for rooms that have one; JOIN 0 leaves all your rooms.")
 def join(ctx: Context, rooms: str, keys: str = "") -> None:
     if rooms == "0":
         leave_all(ctx)
         return
-    ctx.each(split_list(rooms), lambda name: join_one(ctx, name))
+    names = split_list(rooms)
+    given = split_list(keys)
+    given += [""] * (len(names) - len(given))
+    ctx.each(zip(names, given), lambda pair: join_one(ctx, *pair))
 
 
-def join_one(ctx: Context, name: str) -> None:
+def join_event(user: User, room: Room) -> Event:
+    """JOIN #room, or JOIN #room <account> :<realname> for extended-join clients."""
+    event = user_message(user, "JOIN", room.name, text=False)
+    event.extended = [room.name, user.account or "*", user.realname]
+    return event
+
+
+def join_one(ctx: Context, name: str, key: str = "") -> None:
     user = ctx.user
     if not is_valid_room_name(name, ctx.settings.room_length):
         raise errors.NoSuchRoom(name, text="Invalid channel name")
+    made: list[Event] = []
 
     def announce(room: Room) -> bytes:
-        return user_message(user, "JOIN", room.name, text=False)
+        made.append(join_event(user, room))
+        return made[0].for_user(user)
 
-    joined = ctx.server.rooms.join(user, name, announce)
+    joined = ctx.server.rooms.join(user, name, announce, key or None)
     if joined is None:
         return  # already there: nothing to announce
     room, others = joined
-    deliver(others, announce(room))
+    deliver(others, made[0])
+    if user.away is not None:
+        deliver(others, user_message(user, "AWAY", user.away), cap="away-notify")
     send_topic(ctx, room, when_empty=False)
     send_names(ctx, room)
 

@@ -3,8 +3,7 @@ from ircish import errors
 from ircish.context import Context
 from ircish.protocol import split_list
 from ircish.registry import command
-from ircish.replies import user_message
-from ircish.state import deliver
+from ircish.events import deliver, user_message
 
 
 @command("KICK", usage="<room> <nick>{,<nick>} [<reason>]",

@@ -7,8 +7,9 @@ from ircish import numerics as N
 from ircish.context import Context
 from ircish.protocol import Message, casefold, is_room_name
 from ircish.registry import command
-from ircish.replies import USER_MODES, user_message
-from ircish.state import Room, deliver
+from ircish.events import deliver, user_message
+from ircish.replies import USER_MODES
+from ircish.state import Room
 
 
 @command("MODE", usage="<target> [<modes>] [<args>...]",

@@ -1,10 +1,10 @@
 """NICK: choose a nickname at registration, or change it later."""
 from ircish import errors
 from ircish.context import Context
-from ircish.protocol import Message, is_valid_nick
+from ircish.protocol import is_valid_nick
 from ircish.registry import command
 from ircish.replies import complete_registration
-from ircish.state import deliver
+from ircish.events import Event, deliver
 
 
 @command("NICK", usage="<nick>", min_params=0, before_registration=True,
@@ -24,5 +24,7 @@ def nick(ctx: Context, new: str = "") -> None:
     old_prefix = user.prefix
     old = ctx.server.nicks.claim(user, new)
     ctx.server.history.record(user, old)
-    line = Message("NICK", [new], source=old_prefix).to_bytes()
-    deliver(user.peers() | {user}, line)
+    ctx.server.monitors.nick_changed(user, old)
+    event = Event(old_prefix, "NICK", [new], text=False, account=user.account,
+                  bot="B" in user.modes)
+    deliver(user.peers() | {user}, event)

@@ -2,8 +2,7 @@
 from ircish.context import Context
 from ircish.protocol import split_list
 from ircish.registry import command
-from ircish.replies import user_message
-from ircish.state import deliver
+from ircish.events import deliver, user_message
 
 
 @command("PART", usage="<room>{,<room>} [<reason>]",

@@ -4,8 +4,9 @@ import time
 from ircish import errors
 from ircish.context import Context
 from ircish.registry import command
-from ircish.replies import send_topic, user_message
-from ircish.state import Topic, deliver
+from ircish.events import deliver, user_message
+from ircish.replies import send_topic
+from ircish.state import Topic
 
 
 @command("TOPIC", usage="<room> [<text>]",

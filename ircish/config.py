@@ -65,6 +65,13 @@ class Settings:
     max_rooms_per_user: int = option(50, "rooms one user may join", flag="max-rooms", minimum=1)
     max_targets: int = option(4, "targets of one PRIVMSG/NOTICE", minimum=1)
     whowas_size: int = option(1000, "departed nicks remembered for WHOWAS", minimum=0)
+    realname_length: int = option(100, "longest real name (USER, SETNAME); NAMELEN", minimum=1,
+                                  maximum=400)
+    room_modes: str = option("+nt", "modes of rooms users create (flag modes among imnst)")
+    max_bans: int = option(100, "bans one room may hold (MAXLIST)", minimum=1)
+    monitor_size: int = option(100, "nicks one client may MONITOR", minimum=0)
+    admin_location: str = option("An ircish server", "ADMIN: where the server is run, by whom")
+    admin_email: str = option("admin@localhost", "ADMIN: how to reach its administrator")
     # keeping one client from hurting the rest
     max_clients: int = option(16000, "connections held at once (all addresses)", minimum=1)
     max_clients_per_ip: int = option(64, "connections from one address; 0: no limit",

@@ -1,5 +1,11 @@
-"""PRIVMSG and NOTICE share one relay; they differ only in that a NOTICE never draws
-an automatic reply (no error numerics, no away message), as RFC 2812 §3.3.2 requires."""
+"""PRIVMSG, NOTICE and TAGMSG share one relay. They differ in that a NOTICE never draws
+an automatic reply (no error numerics, no away message; RFC 2812 §3.3.2), and a
+TAGMSG has no text and reaches only clients that enabled message-tags.
+
+A target may be a nick, a room, or a room with a status prefix (`@#room`: its
+operators; `+#room`: voiced members and operators). With echo-message the sender
+gets its own message back, tags and all, as the others saw it.
+"""
 from __future__ import annotations
 
 import time
@@ -7,46 +13,82 @@ from typing import TYPE_CHECKING
 
 from . import errors
 from . import numerics as N
-from .protocol import is_room_name, split_list
-from .replies import user_message
-from .outbox import put_many
+from .caps import MESSAGE_TAGS
+from .events import Event, deliver, deliver_room, user_message
+from .protocol import is_room_name, serialize_tags, split_list
 
 if TYPE_CHECKING:
     from .context import Context
 
+STATUS_PREFIXES = "@+"      # STATUSMSG, highest first (as PREFIX orders them)
+MAX_CLIENT_TAGS = 4094      # bytes of client-only tags (IRCv3 message-tags)
+
 
 def relay(ctx: Context, command: str, targets: str | None, text: str | None) -> None:
-    notice = command == "NOTICE"
+    quiet = command != "PRIVMSG"
     try:
         if not targets:
             raise errors.NoRecipient(text=f"No recipient given ({command})")
-        if not text:
+        if not text and command != "TAGMSG":
             raise errors.NoTextToSend()
         names = split_list(targets)
         if len(names) > ctx.settings.max_targets:
             raise errors.TooManyTargets(targets)
+        client_tags = _client_tags(ctx)
     except errors.IrcError:
-        if notice:
+        if command == "NOTICE":
             return
         raise
-    ctx.user.last_active = time.time()
+    if command != "TAGMSG":
+        ctx.user.last_active = time.time()
+    params = [text] if text else []
     ctx.each(dict.fromkeys(names),  # each target once, in order
-             lambda name: _relay_one(ctx, command, name, text, notice), quiet=notice)
+             lambda name: _relay_one(ctx, command, name, params, client_tags, quiet),
+             quiet=command == "NOTICE")
 
 
-def _relay_one(ctx: Context, command: str, name: str, text: str, notice: bool) -> None:
+def _client_tags(ctx: Context) -> dict[str, str] | None:
+    """The sender's client-only (+) tags, relayed only if it speaks message-tags."""
+    if ctx.message is None or not ctx.user.tag_profile & MESSAGE_TAGS:
+        return None
+    tags = {k: v for k, v in ctx.message.tags.items() if k.startswith("+")}
+    if tags and len(serialize_tags(tags)) > MAX_CLIENT_TAGS:
+        raise errors.InputTooLong()
+    return tags or None
+
+
+def _relay_one(ctx: Context, command: str, name: str, params: list[str],
+               client_tags: dict[str, str] | None, quiet: bool) -> None:
     user = ctx.user
-    if is_room_name(name):
-        room = ctx.server.rooms.get(name)
-        if not room.has(user):
-            raise errors.CannotSendToRoom(room.name)
-        line = user_message(user, command, room.name, text)
-        put_many(room.outboxes_snapshot, line, skip=user.outbox)
-        return
-    peer = ctx.server.nicks.get(name)
-    if peer is None or not peer.registered:
-        raise errors.NoSuchNick(name)
-    peer.send(user_message(user, command, peer.nick, text))
-    away = peer.away
-    if away is not None and not notice:
-        ctx.reply(N.RPL_AWAY, peer.nick, away)
+    need = MESSAGE_TAGS if command == "TAGMSG" else 0
+    text = command != "TAGMSG"
+    status = name[: len(name) - len(name.lstrip(STATUS_PREFIXES))]
+    if is_room_name(name[len(status):]):
+        room = ctx.server.rooms.get(name[len(status):])
+        room.check_can_send(user)
+        event = user_message(user, command, status[:1] + room.name, *params, text=text,
+                             client_tags=client_tags, msgid=True)
+        if status:
+            rank = STATUS_PREFIXES.index(status[-1])  # the lowest rank named
+            chosen = [member for prefixes, member in room.names()
+                      if prefixes and STATUS_PREFIXES.index(prefixes[0]) <= rank]
+            deliver(chosen, event, skip=user, need=need)
+        else:
+            deliver_room(room, event, skip=user, need=need)
+    else:
+        peer = ctx.server.nicks.get(name)
+        if peer is None or not peer.registered:
+            raise errors.NoSuchNick(name)
+        event = user_message(user, command, peer.nick, *params, text=text,
+                             client_tags=client_tags, msgid=True)
+        deliver([peer], event, need=need)
+        away = peer.away
+        if away is not None and not quiet:
+            ctx.reply(N.RPL_AWAY, peer.nick, away)
+    _echo(ctx, event, need)
+
+
+def _echo(ctx: Context, event: Event, need: int) -> None:
+    user = ctx.user
+    if "echo-message" in user.caps and user.tag_profile & need == need:
+        user.send(event.for_user(user))

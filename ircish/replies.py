@@ -13,13 +13,11 @@ if TYPE_CHECKING:
     from .state import Room, User
 
 VERSION = f"ircish-{__version__}"
-USER_MODES = "i"   # what MODE <nick> accepts; advertised in 004
-ROOM_MODES = "o"
-
-
-def user_message(user: User, command: str, *params: str, text: bool = True) -> bytes:
-    """A line sourced from `user`; if `text`, the last parameter is sent as trailing."""
-    return Message(command, list(params), source=user.prefix).to_bytes(force_trailing=text)
+USER_MODES = "Bio"             # 004: bot, invisible, operator
+ROOM_MODES = "biklmnostv"      # 004: every room mode
+PARAM_MODES = "bklov"          # 004's optional sixth field: room modes taking a parameter
+PREFIXES = "(ov)@+"            # PREFIX: mode letters and their prefixes, highest first
+MODES_PER_LINE = 6             # MODES: parameter modes one MODE command may carry
 
 
 def isupport_tokens(ctx: Context) -> list[str]:
@@ -27,10 +25,12 @@ def isupport_tokens(ctx: Context) -> list[str]:
     return [
         f"NETWORK={s.network}", "CASEMAPPING=ascii", "CHANTYPES=#",
         f"CHANLIMIT=#:{s.max_rooms_per_user}", f"CHANNELLEN={s.room_length}",
-        f"NICKLEN={s.nick_length}", f"TOPICLEN={s.topic_length}", "PREFIX=(o)@",
-        f"TARGMAX=PRIVMSG:{s.max_targets},NOTICE:{s.max_targets},JOIN:,PART:,NAMES:1,WHOIS:1",
-        f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@", "CHANMODES=,,,",
-        f"WHOWAS={s.whowas_size}",
+        f"NICKLEN={s.nick_length}", f"TOPICLEN={s.topic_length}", f"PREFIX={PREFIXES}",
+        f"TARGMAX=PRIVMSG:{s.max_targets},NOTICE:{s.max_targets},TAGMSG:{s.max_targets},"
+        f"JOIN:,PART:,KICK:,NAMES:1,WHOIS:1,MONITOR:",
+        f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@+", "CHANMODES=b,k,l,imnst",
+        f"MODES={MODES_PER_LINE}", f"MAXLIST=b:{s.max_bans}", f"WHOWAS={s.whowas_size}",
+        "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
     ]
 
 
@@ -51,10 +51,11 @@ def complete_registration(ctx: Context) -> None:
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {s.network} IRC network {user.prefix}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {s.server_name}, running version {VERSION}")
     ctx.reply(N.RPL_CREATED, f"This server was created {ctx.server.created_text}")
-    ctx.reply(N.RPL_MYINFO, s.server_name, VERSION, USER_MODES, ROOM_MODES)
+    ctx.reply(N.RPL_MYINFO, s.server_name, VERSION, USER_MODES, ROOM_MODES, PARAM_MODES)
     send_isupport(ctx)
     send_lusers(ctx)
     send_motd(ctx)
+    ctx.server.monitors.signed_on(user)
 
 
 def send_lusers(ctx: Context) -> None:
@@ -64,6 +65,8 @@ def send_lusers(ctx: Context) -> None:
     rooms = len(ctx.server.rooms)
     ctx.reply(N.RPL_LUSERCLIENT,
               f"There are {users - invisible} users and {invisible} invisible on 1 servers")
+    if ctx.server.oper_count > 0:
+        ctx.reply(N.RPL_LUSEROP, str(ctx.server.oper_count), "operator(s) online")
     if unknown > 0:
         ctx.reply(N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
     ctx.reply(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
@@ -96,19 +99,28 @@ def send_topic(ctx: Context, room: Room, when_empty: bool) -> None:
 
 
 def send_names(ctx: Context, room: Room) -> None:
-    """353 lines packed up to the line limit, then 366."""
-    me = ctx.user.nick
-    head = len(f":{ctx.settings.server_name} {N.RPL_NAMREPLY} {me} = {room.name} :")
+    """353 lines packed up to the line limit, then 366. With multi-prefix every prefix
+    shows (`@+nick`), with userhost-in-names the full `nick!user@host`; someone outside
+    the room does not see its invisible (+i) members."""
+    me = ctx.user
+    caps = me.caps
+    all_prefixes = "multi-prefix" in caps
+    full = "userhost-in-names" in caps
+    outsider = not room.has(me)
+    symbol = "@" if room.secret else "="
+    head = len(f":{ctx.settings.server_name} {N.RPL_NAMREPLY} {me.nick} {symbol} {room.name} :")
     budget = MAX_LINE - 2 - head
     batch: list[str] = []
     used = 0
     for modes, member in room.names():
-        entry = modes[:1] + member.nick
+        if outsider and "i" in member.modes:
+            continue
+        entry = (modes if all_prefixes else modes[:1]) + (member.prefix if full else member.nick)
         if batch and used + len(entry) + 1 > budget:
-            ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+            ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
             batch, used = [], 0
         batch.append(entry)
         used += len(entry) + 1
     if batch:
-        ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+        ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
     ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")

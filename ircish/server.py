@@ -23,16 +23,18 @@ from .connection import Connection
 from .outbox import Writer, delivery_batch
 from .protocol import Message
 from .registry import PluginError, Registry, builtin_registry
-from .replies import user_message
+from .events import deliver, user_message
 from .transport import TlsTransport, server_context
-from .state import NickHistory, NickTable, RoomTable, User, deliver
+from .monitor import Monitors
+from .state import NickHistory, NickTable, RoomTable, User
 
 log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
 # Numerics whose last parameter is a value, not text: sent without a forced ':'.
 NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
-                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME})
+                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME, N.RPL_WHOSPCRPL,
+                               N.RPL_INVITING, N.RPL_BANLIST, N.RPL_INVITELIST})
 
 
 class Server:
@@ -40,17 +42,19 @@ class Server:
         self.settings = settings
         self.registry = registry if registry is not None else builtin_registry(settings.command_dirs)
         self.nicks = NickTable()
-        self.rooms = RoomTable(settings.max_rooms_per_user)
+        self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
+        self.monitors = Monitors()
         self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name)
         self.writer = Writer()
         self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # guards the five fields below
+        self._lock = threading.Lock()           # guards the six fields below
         self.connections: set[Connection] = set()
         self.per_address: dict[str, int] = {}   # live connections by client address
         self.registered_count = 0
         self.invisible_count = 0                # registered users with mode +i
+        self.oper_count = 0                     # registered users with mode +o
         self.max_users = 0
         self._listeners: list[socket.socket] = []
         self.tls_address: tuple[str, int] | None = None
@@ -64,11 +68,12 @@ class Server:
     def connection_count(self) -> int:
         return len(self.connections)
 
-    def adjust_counts(self, users: int = 0, invisible: int = 0) -> None:
+    def adjust_counts(self, users: int = 0, invisible: int = 0, opers: int = 0) -> None:
         """Keep the LUSERS counts (kept, not counted, so a burst costs O(1))."""
         with self._lock:
             self.registered_count += users
             self.invisible_count += invisible
+            self.oper_count += opers
             self.max_users = max(self.max_users, self.registered_count)
 
     def numeric(self, user: User, numeric: str, *params: str) -> bytes:
@@ -198,8 +203,10 @@ class Server:
             if user.registered:
                 deliver(peers, user_message(user, "QUIT", reason))
         if user.registered:
-            self.adjust_counts(users=-1, invisible=-1 if "i" in user.modes else 0)
+            self.adjust_counts(users=-1, invisible=-1 if "i" in user.modes else 0,
+                               opers=-1 if user.is_oper else 0)
             self.history.record(user, user.nick)
+            self.monitors.signed_off(user)
         conn.outbox.finish()
         conn.outbox.close()
         try:

@@ -7,9 +7,10 @@ commands may run at once. The locks, in the only order they may be nested:
 
   1. ``NickTable.lock``   the casefolded-nick -> User map, and every ``User.nick``.
   2. ``RoomTable.lock``   the casefolded-name -> Room map (creating, finding, dropping).
-  3. ``Room.lock``        one room's members, topic and ``closed`` flag; also the
-                          entry for that room in each member's ``User.rooms``.
-  4. ``User.lock``        a user's ``rooms`` map and ``away`` text (a leaf).
+  3. ``Room.lock``        one room's members (and their prefixes), topic, modes, key,
+                          limit, bans and ``closed`` flag; also the entry for that room
+                          in each member's ``User.rooms``.
+  4. ``User.lock``        a user's ``rooms`` map, ``invites`` and ``away`` text (a leaf).
 
 A thread may take a lock further down the list while holding one higher up, never the
 reverse, and never two locks of the same tier (two rooms, two users) at once.
@@ -18,8 +19,9 @@ No socket I/O ever happens under these locks. Sending to a user means ``User.sen
 which only stages bytes for that connection's outbox (see ``outbox.py``); they leave
 in a later flush that holds none of these locks.
 
-Room messages are fanned out from ``Room.outboxes_snapshot`` (the members' outboxes,
-next to ``members_snapshot``): immutable tuples replaced on every membership change,
+Room messages are fanned out from ``Room.fanout`` (the members' outboxes grouped by
+``User.tag_profile``, the capabilities that change how a line looks to them) next to
+``members_snapshot``: immutable, replaced on every membership or capability change,
 so the hot path reads them without the room lock. Membership events are sent after
 the room lock is released, from the snapshot taken under it; the one exception is
 the joiner's own JOIN echo, committed (``put_now``: queued, not sent) before the new
@@ -38,8 +40,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from . import errors
-from .outbox import put_many
-from .protocol import casefold
+from .protocol import casefold, mask_matches
 
 class Sink(Protocol):
     """Where a user's lines go: the connection's outbox."""
@@ -62,12 +63,19 @@ class User:
         self.realname = ""
         self.registered = False
         self.caps: set[str] = set()
-        self.modes: set[str] = set()  # user modes ("i")
+        self.tag_profile = 0          # caps.profile(caps): how lines must look for this user
+        self.account: str | None = None  # no accounts yet; account-tag/extended-join say so
+        self.modes: set[str] = set()  # user modes: i (invisible), o (operator), B (bot)
         self.signon = time.time()
         self.last_active = self.signon  # last PRIVMSG/NOTICE, for WHOIS idle
         self.lock = threading.Lock()
         self.rooms: dict[str, Room] = {}  # casefolded name -> Room, guarded by User.lock
         self.away: str | None = None      # guarded by User.lock
+        self.invites: set[str] = set()    # casefolded rooms invited to, guarded by User.lock
+
+    @property
+    def is_oper(self) -> bool:
+        return "o" in self.modes
 
     @property
     def prefix(self) -> str:
@@ -132,27 +140,102 @@ class Topic:
     set_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class Ban:
+    mask: str       # normalized nick!user@host, as set
+    setter: str
+    set_at: int
+
+
 class Room:
-    def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None) -> None:
+    def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None,
+                 modes: Iterable[str] = ()) -> None:
         self.name = name
         self.permanent = permanent      # default rooms stay when empty
         self.created = int(time.time())
         self.lock = threading.Lock()
-        self.members: dict[User, str] = {}          # user -> prefix modes ("@", ""), guarded
+        self.members: dict[User, str] = {}  # user -> prefixes, highest first ("@+", ""), guarded
         self.members_snapshot: tuple[User, ...] = ()  # read without the lock
-        self.outboxes_snapshot: tuple[Sink, ...] = ()  # the same members' outboxes
+        self.fanout: dict[int, tuple[Sink, ...]] = {}  # tag_profile -> members' outboxes
         self.topic = topic
+        self.modes: set[str] = set(modes)  # flag modes: i m n s t
+        self.key: str | None = None        # +k
+        self.limit: int | None = None      # +l
+        self.bans: dict[str, Ban] = {}     # casefolded mask -> Ban, in the order set
         self.closed = False             # set once, when an empty room is dropped
 
     def _publish(self) -> None:
+        """Caller holds the lock (or the room is not shared yet)."""
         self.members_snapshot = tuple(self.members)
-        self.outboxes_snapshot = tuple(user.outbox for user in self.members_snapshot)
+        groups: dict[int, list[Sink]] = {}
+        for user in self.members_snapshot:
+            groups.setdefault(user.tag_profile, []).append(user.outbox)
+        self.fanout = {profile: tuple(outboxes) for profile, outboxes in groups.items()}
+
+    def republish(self) -> None:
+        """A member's capabilities changed: regroup the fanout."""
+        with self.lock:
+            self._publish()
 
     def has(self, user: User) -> bool:
         return user in self.members
 
     def prefix_of(self, user: User) -> str:
         return self.members.get(user, "")
+
+    def is_operator(self, user: User) -> bool:
+        return "@" in self.members.get(user, "")
+
+    @property
+    def secret(self) -> bool:
+        return "s" in self.modes
+
+    def visible_to(self, user: User) -> bool:
+        """Secret rooms are seen only by their members (and server operators)."""
+        return "s" not in self.modes or user in self.members or user.is_oper
+
+    def is_banned(self, user: User) -> bool:
+        if not self.bans:
+            return False
+        prefix = user.prefix
+        return any(mask_matches(key, prefix) for key in list(self.bans))
+
+    def check_can_send(self, user: User) -> None:
+        """+n keeps out outsiders; +m and bans silence members without op or voice."""
+        prefix = self.members.get(user)
+        if user.is_oper or prefix:
+            return
+        if prefix is None and "n" in self.modes:
+            raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+n)")
+        if "m" in self.modes:
+            raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+m)")
+        if self.is_banned(user):
+            raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+b)")
+
+    def check_can_join(self, user: User, key: str | None) -> None:
+        """Caller holds the lock. An invitation passes +i and bans; an operator passes all."""
+        if user.is_oper:
+            return
+        invited = casefold(self.name) in user.invites
+        if not invited and self.is_banned(user):
+            raise errors.BannedFromRoom(self.name)
+        if not invited and "i" in self.modes:
+            raise errors.InviteOnlyRoom(self.name)
+        if self.key is not None and key != self.key:
+            raise errors.BadRoomKey(self.name)
+        if self.limit is not None and len(self.members) >= self.limit:
+            raise errors.RoomIsFull(self.name)
+
+    def mode_string(self, show_key: bool) -> list[str]:
+        """RPL_CHANNELMODEIS parameters: "+klnt", "key", "10" (the key only to members)."""
+        letters, args = "+" + "".join(sorted(self.modes)), []
+        if self.key is not None:
+            letters += "k"
+            args.append(self.key if show_key else "*")
+        if self.limit is not None:
+            letters += "l"
+            args.append(str(self.limit))
+        return [letters, *args]
 
     def names(self) -> list[tuple[str, User]]:
         with self.lock:
@@ -166,14 +249,17 @@ class Room:
 
 
 class RoomTable:
-    def __init__(self, max_per_user: int) -> None:
+    def __init__(self, max_per_user: int, default_modes: str = "nt") -> None:
         self.lock = threading.Lock()
         self._rooms: dict[str, Room] = {}
         self.max_per_user = max_per_user
+        self.default_modes = default_modes  # flag modes of rooms users create
 
-    def add_permanent(self, name: str, topic: str | None, setter: str) -> Room:
+    def add_permanent(self, name: str, topic: str | None, setter: str,
+                      modes: str | None = None) -> Room:
         room = Room(name, permanent=True,
-                    topic=Topic(topic, setter, int(time.time())) if topic else None)
+                    topic=Topic(topic, setter, int(time.time())) if topic else None,
+                    modes=self.default_modes if modes is None else modes)
         with self.lock:
             self._rooms[casefold(name)] = room
         return room
@@ -197,14 +283,15 @@ class RoomTable:
         with self.lock:
             room = self._rooms.get(key)
             if room is None or room.closed:
-                room = self._rooms[key] = Room(name)
+                room = self._rooms[key] = Room(name, modes=self.default_modes)
             return room
 
-    def join(self, user: User, name: str, join_line: Callable[[Room], bytes]
-             ) -> tuple[Room, tuple[User, ...]] | None:
-        """Add `user` to the room (created if need be). Returns the room and the members
-        who should see the JOIN besides the joiner, or None if already a member. The
-        joiner's own echo, `join_line(room)`, is queued before anyone can send to it."""
+    def join(self, user: User, name: str, join_line: Callable[[Room], bytes],
+             key: str | None = None) -> tuple[Room, tuple[User, ...]] | None:
+        """Add `user` to the room (created if need be; its first member is its operator)
+        if its modes let them in. Returns the room and the members who should see the
+        JOIN besides the joiner, or None if already a member. The joiner's own echo,
+        `join_line(room)`, is queued before anyone can send to it."""
         if len(user.rooms) >= self.max_per_user and casefold(name) not in user.rooms:
             raise errors.TooManyRooms(name)
         while True:
@@ -214,10 +301,12 @@ class RoomTable:
                     continue  # dropped between lookup and lock: look up again
                 if user in room.members:
                     return None
+                room.check_can_join(user, key)
                 others = room.members_snapshot
                 room.members[user] = "@" if not room.members and not room.permanent else ""
                 with user.lock:
                     user.rooms[casefold(room.name)] = room
+                    user.invites.discard(casefold(room.name))
                 user.outbox.put_now(join_line(room))  # before anyone can send to it
                 room._publish()
             return room, others
@@ -289,7 +378,9 @@ class RoomTable:
 
 
 def _require_operator(room: Room, user: User) -> None:
-    """Caller holds room.lock."""
+    """Caller holds room.lock. Server operators may act in any room."""
+    if user.is_oper:
+        return
     if user not in room.members:
         raise errors.NotOnRoom(room.name)
     if "@" not in room.members[user]:
@@ -322,8 +413,3 @@ class NickHistory:
         with self.lock:
             found = [e for e in reversed(self._entries) if casefold(e.nick) == key]
         return found[:count] if count > 0 else found
-
-
-def deliver(users: Iterable[User], data: bytes, skip: User | None = None) -> None:
-    """Queue one serialized line for each user (never touches a socket)."""
-    put_many([user.outbox for user in users if user is not skip], data)

@@ -62,7 +62,7 @@ def test_privmsg_errors(connect) -> None:
     alice.send("PRIVMSG #nowhere :hi")
     alice.expect_exact(f":{S} 403 alice #nowhere :No such channel")
     alice.send("PRIVMSG #dev :from outside")
-    alice.expect_exact(f":{S} 404 alice #dev :Cannot send to channel")
+    alice.expect_exact(f":{S} 404 alice #dev :Cannot send to channel (+n)")
     alice.send("PRIVMSG a,b,c,d,e :too many")
     alice.expect_exact(f":{S} 407 alice a,b,c,d,e :Too many targets")
 

@@ -211,5 +211,5 @@ def test_kick(connect, server) -> None:
     for c in (alice, bob):
         c.expect_exact(":alice!~alice@127.0.0.1 KICK #k bob :be nice")
     bob.send("PRIVMSG #k :still here?")
-    bob.expect_exact(f":{S} 404 bob #k :Cannot send to channel")
+    bob.expect_exact(f":{S} 404 bob #k :Cannot send to channel (+n)")
     assert [u.nick for u in server.rooms.get("#k").members_snapshot] == ["alice"]

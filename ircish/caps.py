@@ -1,0 +1,78 @@
+"""IRCv3 capabilities: which ones the server offers, and what each changes on the wire.
+
+Most capabilities change how a line *looks* to the client that asked for them (a
+`time` tag, the client's own tags, a longer JOIN). Those are folded into one small
+integer per user, its *tag profile*: an event is serialized once per profile present
+among its recipients (see `events.py`), and a room groups its members' outboxes by
+profile, so a room message still costs one append per member.
+
+Capabilities that decide *whether* a user gets a line at all (away-notify,
+invite-notify, setname, chghost, ...) are checked by name where those lines are sent.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+# Profile bits: capabilities that change a relayed line's bytes.
+MESSAGE_TAGS = 1    # client-only tags, msgid, bot; also TAGMSG at all
+SERVER_TIME = 2     # time=
+ACCOUNT_TAG = 4     # account=
+EXTENDED_JOIN = 8   # JOIN #room <account> :<realname>
+
+_PROFILE_BITS = {
+    "message-tags": MESSAGE_TAGS,
+    "server-time": SERVER_TIME,
+    "account-tag": ACCOUNT_TAG,
+    "extended-join": EXTENDED_JOIN,
+}
+
+# Everything offered in CAP LS, with its 302 value (None: no value). Each is here
+# because it works; the closing notes of issue 6 list them with their behaviour.
+CAPABILITIES: dict[str, str | None] = {
+    "account-notify": None,
+    "account-tag": None,
+    "away-notify": None,
+    "batch": None,
+    "cap-notify": None,
+    "chghost": None,
+    "echo-message": None,
+    "extended-join": None,
+    "invite-notify": None,
+    "labeled-response": None,
+    "message-tags": None,
+    "multi-prefix": None,
+    "server-time": None,
+    "setname": None,
+    "userhost-in-names": None,
+}
+# Bot mode is not a capability: it is the ISUPPORT token BOT=B and user mode +B.
+
+
+def profile(caps: Iterable[str]) -> int:
+    bits = 0
+    for name in caps:
+        bits |= _PROFILE_BITS.get(name, 0)
+    return bits
+
+
+def unknown(names: Iterable[str]) -> list[str]:
+    return [name for name in names if name not in CAPABILITIES]
+
+
+def ls_lines(version: int, budget: int) -> list[str]:
+    """The CAP LS list, split into chunks of at most `budget` bytes (302 continues a
+    long list over several lines; older clients get one line and no values)."""
+    items = [f"{name}={value}" if value and version >= 302 else name
+             for name, value in CAPABILITIES.items()]
+    if version < 302:
+        return [" ".join(items)]
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        if current and len(current) + 1 + len(item) > budget:
+            lines.append(current)
+            current = item
+        else:
+            current = f"{current} {item}" if current else item
+    lines.append(current)
+    return lines
