@@ -15,7 +15,6 @@ falls back to the time of receipt.
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime
 
 from ..protocol import Message
@@ -35,17 +34,10 @@ def message_time(msg: Message) -> float | None:
     raw = msg.tags.get("time", "")
     if not _RFC3339.fullmatch(raw):
         return None
-    stamp, fraction = raw, ""
-    match = re.search(r"\.([0-9]+)", raw)
-    if match:   # fromisoformat takes 3 or 6 fraction digits only; seconds are enough here
-        fraction = match[1]
-        stamp = raw[:match.start()] + raw[match.end():]
     try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-        time.localtime(when)     # the view shows it in local time: it must have one
-    except (ValueError, OverflowError, OSError):
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:          # a date that does not exist (2026-02-30, hour 25)
         return None
-    return when + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
 
 
 class CapNegotiation:
