@@ -14,6 +14,7 @@ import pexpect
 import pyte
 import pytest
 
+from ircish.client.view import MEMBER_LIST_WIDTH
 from ircish.server import Server
 
 from .ircclient import Client
@@ -141,6 +142,44 @@ def test_rooms_private_chat_nick_change_and_quit(terminal: Callable[..., Termina
     alice.child.expect(pexpect.EOF, timeout=10)
     alice.child.close()
     assert alice.child.exitstatus == 0
+
+
+def member_list(term: Terminal) -> list[str]:
+    """The rows of the member list: the right-hand column, right of its separator."""
+    left = COLS - MEMBER_LIST_WIDTH
+    rows = term.screen.display[1:ROWS - 2]          # between the topic and status bars
+    assert all(row[left - 1] == "│" for row in rows), "the member list is not showing"
+    return [row[left:].rstrip() for row in rows if row[left:].strip()]
+
+
+def expect_members(term: Terminal, expected: list[str], wait: float = 10.0) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        term.pump()
+        if member_list(term) == expected:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"member list {member_list(term)} != {expected}:\n{term.text()}")
+
+
+def test_member_list_shows_operators_first(terminal: Callable[..., Terminal]) -> None:
+    # whoever creates a room is its operator, and sees so at once
+    alice = terminal("--nick", "alice", "--join", "#fresh")
+    alice.expect(r"-- You joined #fresh")
+    expect_members(alice, ["1 member", "@alice"])
+
+    bob = terminal("--nick", "bob", "--join", "#fresh")
+    bob.expect(r"-- You joined #fresh")
+    expect_members(bob, ["2 members", "@alice", " bob"])
+    expect_members(alice, ["2 members", "@alice", " bob"])
+
+    # modes change it live on both screens; ops sort first, then by nick
+    alice.type("/mode #fresh +o bob\r")
+    expect_members(bob, ["2 members", "@alice", "@bob"])
+    alice.type("/mode #fresh -o alice\r")
+    expect_members(alice, ["2 members", "@bob", " alice"])
+    expect_members(bob, ["2 members", "@bob", " alice"])
+    bob.expect(r"-- alice sets mode -o alice")
 
 
 def test_help_flag() -> None:
