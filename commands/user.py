@@ -17,5 +17,5 @@ def user(ctx: Context, username: str, mode: str, unused: str, realname: str) -> 
     if not cleaned:
         raise errors.NeedMoreParams("USER")
     ctx.user.username = "~" + cleaned  # "~": no ident check was made
-    ctx.user.realname = realname
+    ctx.user.realname = realname[: ctx.settings.realname_length]
     complete_registration(ctx)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from . import errors
 from .context import Context
 from .flood import TokenBucket
-from .outbox import Outbox, delivery_batch
+from .outbox import Outbox, delivery_batch, labeled_response
 from .protocol import LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError, decode, parse_line
 from .state import User
 from .transport import PlainTransport, Transport
@@ -170,6 +170,11 @@ class Connection:
         except ProtocolError:
             return  # nothing that names a command: nothing to answer
         try:
-            self.server.registry.dispatch(ctx, msg)
+            label = msg.tags.get("label") if msg.tags else None
+            if label and "labeled-response" in self.user.caps and "batch" in self.user.caps:
+                with labeled_response(self.outbox, label, self.server.settings.server_name):
+                    self.server.registry.dispatch(ctx, msg)
+            else:
+                self.server.registry.dispatch(ctx, msg)
         except Exception:
             log.exception("command %s from %s failed", msg.command, self.user.nick)

@@ -13,6 +13,7 @@ ever waits on it.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import select
@@ -20,11 +21,13 @@ import threading
 import time
 from typing import Callable, Iterable
 
+from .protocol import escape_tag_value
 from .transport import Transport
 
 log = logging.getLogger(__name__)
 
-_local = threading.local()  # .stage: this thread's staged lines, while a batch is open
+_local = threading.local()  # .stage: this thread's staged lines, while a batch is open;
+                            # .label: the labeled_response being gathered, if any
 
 
 class delivery_batch:
@@ -61,6 +64,66 @@ class delivery_batch:
         due += [outbox for outbox in owed if outbox is not last and outbox not in stage]
         for outbox in due:
             outbox.flush()
+
+
+class labeled_response:
+    """IRCv3 labeled-response: what one labeled command sends its own client becomes one
+    labeled reply: a single line carries the `label` tag, several are wrapped in a
+    `labeled-response` batch, none gets a labeled ACK. Those lines are exactly the ones
+    this thread staged for that outbox while the command ran (used inside a
+    `delivery_batch`); a `put_now` (the JOIN echo) opens the batch early."""
+
+    _ids = itertools.count(1)
+    __slots__ = ("outbox", "label", "source", "batch")
+
+    def __init__(self, outbox: Outbox, label: str, server_name: str) -> None:
+        self.outbox = outbox
+        self.label = b"label=" + escape_tag_value(label).encode("utf-8", "replace")
+        self.source = server_name.encode()
+        self.batch: bytes | None = None
+
+    def __enter__(self) -> None:
+        earlier = _local.stage.pop(self.outbox, None)  # answers to earlier commands
+        if earlier and self.outbox.commit(earlier):
+            _local.owed.add(self.outbox)
+        _local.label = self
+
+    def __exit__(self, *exc: object) -> None:
+        _local.label = None
+        lines = _local.stage.pop(self.outbox, None) or []
+        if self.batch is not None:
+            reply = self._in_batch(lines)
+        elif not lines:
+            reply = [b"@" + self.label + b" :" + self.source + b" ACK\r\n"]
+        elif len(lines) == 1:
+            reply = [_tagged(lines[0], self.label)]
+        else:
+            reply = self._open() + self._in_batch(lines)
+        _local.stage[self.outbox] = reply
+
+    def now(self, lines: list[bytes]) -> list[bytes]:
+        """Lines committed ahead of the rest (put_now): the batch starts with them."""
+        return (self._open() if self.batch is None else []) + self._in_batch(lines, end=False)
+
+    def _open(self) -> list[bytes]:
+        self.batch = f"{next(self._ids):x}".encode()
+        return [b"@%s :%s BATCH +%s labeled-response\r\n" % (self.label, self.source,
+                                                             self.batch)]
+
+    def _in_batch(self, lines: list[bytes], end: bool = True) -> list[bytes]:
+        assert self.batch is not None
+        tag = b"batch=" + self.batch
+        out = [_tagged(line, tag) for line in lines]
+        if end:
+            out.append(b":%s BATCH -%s\r\n" % (self.source, self.batch))
+        return out
+
+
+def _tagged(line: bytes, tag: bytes) -> bytes:
+    """A serialized line with one more tag."""
+    if line.startswith(b"@"):
+        return b"@" + tag + b";" + line[1:]
+    return b"@" + tag + b" " + line
 
 
 def put_many(outboxes: Iterable[Outbox], data: bytes, skip: object = None) -> None:
@@ -119,7 +182,11 @@ class Outbox:
             self.put(data)
             return
         earlier = stage.pop(self, None)
-        if self.commit([*earlier, data] if earlier else [data]):
+        lines = [*earlier, data] if earlier else [data]
+        label = getattr(_local, "label", None)
+        if label is not None and label.outbox is self:
+            lines = label.now(lines)
+        if self.commit(lines):
             _local.owed.add(self)  # flushed when the batch ends (not here: no socket
                                    # call under the room lock put_now runs in)
 

@@ -1,0 +1,19 @@
+"""SETNAME: change your real name while connected (IRCv3 setname); the people you
+share a room with see it if they enabled the capability."""
+from ircish.context import Context
+from ircish.events import deliver, user_message
+from ircish.protocol import Message
+from ircish.registry import command
+
+
+@command("SETNAME", usage="<realname>",
+         help="Change your real name (the one WHOIS shows) without reconnecting.")
+def setname(ctx: Context, realname: str) -> None:
+    user = ctx.user
+    if not realname or len(realname) > ctx.settings.realname_length:
+        ctx.send(Message("FAIL", ["SETNAME", "INVALID_REALNAME",
+                                  f"Real name must be 1 to {ctx.settings.realname_length} "
+                                  "characters"], source=ctx.settings.server_name), True)
+        return
+    user.realname = realname
+    deliver(user.peers() | {user}, user_message(user, "SETNAME", realname), cap="setname")
