@@ -15,6 +15,7 @@ from . import errors
 from . import numerics as N
 from .caps import MESSAGE_TAGS
 from .events import Event, deliver, deliver_room, user_message
+from .outbox import put_aside
 from .protocol import is_room_name, serialize_tags, split_list
 
 if TYPE_CHECKING:
@@ -81,7 +82,10 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
             raise errors.NoSuchNick(name)
         event = user_message(user, command, peer.nick, *params, text=text,
                              client_tags=client_tags, msgid=True)
-        deliver([peer], event, need=need)
+        if peer is not user:
+            deliver([peer], event, need=need)
+        elif user.tag_profile & need == need:
+            put_aside(user.outbox, event.for_user(user))  # not a labeled reply
         away = peer.away
         if away is not None and not quiet:
             ctx.reply(N.RPL_AWAY, peer.nick, away)

@@ -74,13 +74,14 @@ class labeled_response:
     `delivery_batch`); a `put_now` (the JOIN echo) opens the batch early."""
 
     _ids = itertools.count(1)
-    __slots__ = ("outbox", "label", "source", "batch")
+    __slots__ = ("outbox", "label", "source", "batch", "aside")
 
     def __init__(self, outbox: Outbox, label: str, server_name: str) -> None:
         self.outbox = outbox
         self.label = b"label=" + escape_tag_value(label).encode("utf-8", "replace")
         self.source = server_name.encode()
         self.batch: bytes | None = None
+        self.aside: list[bytes] = []  # lines to this client that are not the reply
 
     def __enter__(self) -> None:
         earlier = _local.stage.pop(self.outbox, None)  # answers to earlier commands
@@ -99,7 +100,7 @@ class labeled_response:
             reply = [_tagged(lines[0], self.label)]
         else:
             reply = self._open() + self._in_batch(lines)
-        _local.stage[self.outbox] = reply
+        _local.stage[self.outbox] = reply + self.aside
 
     def now(self, lines: list[bytes]) -> list[bytes]:
         """Lines committed ahead of the rest (put_now): the batch starts with them."""
@@ -117,6 +118,16 @@ class labeled_response:
         if end:
             out.append(b":%s BATCH -%s\r\n" % (self.source, self.batch))
         return out
+
+
+def put_aside(outbox: Outbox, data: bytes) -> None:
+    """A line for a client that is not part of the reply to its labeled command: its
+    own message to itself arrives unlabeled (only the echo-message copy is the reply)."""
+    label = getattr(_local, "label", None)
+    if label is not None and label.outbox is outbox:
+        label.aside.append(data)
+    else:
+        outbox.put(data)
 
 
 def _tagged(line: bytes, tag: bytes) -> bytes:

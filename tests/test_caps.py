@@ -279,3 +279,10 @@ def test_cap_req_after_joining_changes_what_arrives(capped: Connect) -> None:
     late.expect_exact(f":{S} CAP late ACK :server-time")
     talker.send("PRIVMSG #late :now with time")
     late.expect(rf"^@{TIME} :talker!~talker@127\.0\.0\.1 PRIVMSG #late :now with time$")
+
+
+def test_a_labeled_message_to_oneself_labels_only_the_echo(capped: Connect) -> None:
+    c = capped("me", "labeled-response batch echo-message")
+    c.send("@label=self PRIVMSG me :note to self")
+    c.expect_exact("@label=self :me!~me@127.0.0.1 PRIVMSG me :note to self",
+                   ":me!~me@127.0.0.1 PRIVMSG me :note to self")
