@@ -74,7 +74,7 @@ class labeled_response:
     `delivery_batch`); a `put_now` (the JOIN echo) opens the batch early."""
 
     _ids = itertools.count(1)
-    __slots__ = ("outbox", "label", "source", "batch", "aside")
+    __slots__ = ("outbox", "label", "source", "batch", "aside", "spent")
 
     def __init__(self, outbox: Outbox, label: str, server_name: str) -> None:
         self.outbox = outbox
@@ -82,6 +82,7 @@ class labeled_response:
         self.source = server_name.encode()
         self.batch: bytes | None = None
         self.aside: list[bytes] = []  # lines to this client that are not the reply
+        self.spent = False
 
     def __enter__(self) -> None:
         earlier = _local.stage.pop(self.outbox, None)  # answers to earlier commands
@@ -91,7 +92,12 @@ class labeled_response:
 
     def __exit__(self, *exc: object) -> None:
         _local.label = None
-        lines = _local.stage.pop(self.outbox, None) or []
+        if not self.spent:
+            _local.stage[self.outbox] = self.reply(_local.stage.pop(self.outbox, None) or [])
+
+    def reply(self, lines: list[bytes]) -> list[bytes]:
+        """The labeled form of the command's lines (once: the label is then spent)."""
+        self.spent = True
         if self.batch is not None:
             reply = self._in_batch(lines)
         elif not lines:
@@ -100,7 +106,7 @@ class labeled_response:
             reply = [_tagged(lines[0], self.label)]
         else:
             reply = self._open() + self._in_batch(lines)
-        _local.stage[self.outbox] = reply + self.aside
+        return reply + self.aside
 
     def now(self, lines: list[bytes]) -> list[bytes]:
         """Lines committed ahead of the rest (put_now): the batch starts with them."""
@@ -291,6 +297,9 @@ class Outbox:
         stage = getattr(_local, "stage", None)
         if stage is not None:
             staged = stage.pop(self, None)
+            label = getattr(_local, "label", None)
+            if label is not None and label.outbox is self and not label.spent:
+                staged = label.reply(staged or [])  # the client's last reply: an ERROR
             if staged:
                 self.commit(staged)
             _local.owed.discard(self)  # flushed here

@@ -286,3 +286,10 @@ def test_a_labeled_message_to_oneself_labels_only_the_echo(capped: Connect) -> N
     c.send("@label=self PRIVMSG me :note to self")
     c.expect_exact("@label=self :me!~me@127.0.0.1 PRIVMSG me :note to self",
                    ":me!~me@127.0.0.1 PRIVMSG me :note to self")
+
+
+def test_a_labeled_quit_labels_the_error_line(capped: Connect) -> None:
+    c = capped("q", "labeled-response batch")
+    c.send("@label=bye QUIT :done")
+    c.expect_exact("@label=bye ERROR :Closing Link: 127.0.0.1 (Quit: done)")
+    c.assert_closed()
