@@ -1,4 +1,4 @@
-"""NAMES: who is in a room."""
+"""NAMES: who is in a room (a secret room answers only its members)."""
 from ircish import numerics as N
 from ircish.context import Context
 from ircish.protocol import split_list
@@ -13,7 +13,7 @@ def names(ctx: Context, rooms: str = "") -> None:
         return
     for name in split_list(rooms):
         room = ctx.server.rooms.find(name)
-        if room is None:
+        if room is None or not room.visible_to(ctx.user):
             ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list.")
         else:
             send_names(ctx, room)

@@ -7,9 +7,11 @@ from ircish.registry import command
 @command("USERHOST", usage="<nick>...", help="Show user@host for up to five nicks.")
 def userhost(ctx: Context, *nicks: str) -> None:
     replies = []
-    for nick in nicks[:5]:
+    wanted = [n for item in nicks for n in item.split(" ") if n]  # ":a b" as well as "a b"
+    for nick in wanted[:5]:
         user = ctx.server.nicks.get(nick)
         if user is not None and user.registered:
+            oper = "*" if user.is_oper else ""
             away = "-" if user.away is not None else "+"
-            replies.append(f"{user.nick}={away}{user.username}@{user.host}")
+            replies.append(f"{user.nick}{oper}={away}{user.username}@{user.host}")
     ctx.reply(N.RPL_USERHOST, " ".join(replies))

@@ -1,11 +1,14 @@
-"""WHOIS: who a user is, where they are, whether they are away."""
+"""WHOIS: who a user is, where they are, whether they are away, an operator, a bot."""
+from __future__ import annotations
+
 import time
 
 from ircish import errors
 from ircish import numerics as N
 from ircish.context import Context
-from ircish.protocol import split_list
+from ircish.protocol import MAX_LINE, split_list
 from ircish.registry import command
+from ircish.state import User
 
 
 @command("WHOIS", usage="[<server>] <nick>{,<nick>}",
@@ -20,14 +23,57 @@ def whois_one(ctx: Context, nick: str) -> None:
         ctx.reply(N.ERR_NOSUCHNICK, nick, errors.NoSuchNick.text)
         ctx.reply(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
         return
+    s = ctx.settings
     ctx.reply(N.RPL_WHOISUSER, user.nick, user.username, user.host, "*", user.realname)
-    rooms = [room.prefix_of(user)[:1] + room.name for room in user.room_list()]
-    if rooms:
-        ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(rooms))
-    ctx.reply(N.RPL_WHOISSERVER, user.nick, ctx.settings.server_name, ctx.settings.network)
-    if user.away is not None:
-        ctx.reply(N.RPL_AWAY, user.nick, user.away)
+    send_rooms(ctx, user)
+    ctx.reply(N.RPL_WHOISSERVER, user.nick, s.server_name, s.network)
+    if user.is_oper:
+        ctx.reply(N.RPL_WHOISOPERATOR, user.nick, "is an IRC operator")
+    if user.account is not None:
+        ctx.reply(N.RPL_WHOISACCOUNT, user.nick, user.account, "is logged in as")
+    if "B" in user.modes:
+        ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a Bot on {s.network}")
+    if is_secure(user):
+        ctx.reply(N.RPL_WHOISSECURE, user.nick, "is using a secure connection")
+    away = user.away
+    if away is not None:
+        ctx.reply(N.RPL_AWAY, user.nick, away)
     idle = int(time.time() - user.last_active)
     ctx.reply(N.RPL_WHOISIDLE, user.nick, str(idle), str(int(user.signon)),
               "seconds idle, signon time")
     ctx.reply(N.RPL_ENDOFWHOIS, user.nick, "End of /WHOIS list.")
+
+
+def visible_rooms(ctx: Context, user: User) -> list[str]:
+    """The user's rooms as 319 lists them: secret ones only to their members (and
+    server operators), every prefix for a multi-prefix asker, else the highest."""
+    me = ctx.user
+    every = "multi-prefix" in me.caps
+    shown = []
+    for room in user.room_list():
+        if room.visible_to(me):
+            prefixes = room.prefix_of(user)
+            shown.append((prefixes if every else prefixes[:1]) + room.name)
+    return shown
+
+
+def send_rooms(ctx: Context, user: User) -> None:
+    """319 lines, as many as the rooms need within the line limit."""
+    head = len(f":{ctx.settings.server_name} {N.RPL_WHOISCHANNELS} {ctx.user.nick} {user.nick} :")
+    budget = MAX_LINE - 2 - head
+    line: list[str] = []
+    used = 0
+    for entry in visible_rooms(ctx, user):
+        if line and used + 1 + len(entry.encode()) > budget:
+            ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
+            line, used = [], 0
+        used += len(entry.encode()) + (1 if line else 0)
+        line.append(entry)
+    if line:
+        ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
+
+
+def is_secure(user: User) -> bool:
+    """Whether the user came in over TLS: its outbox's transport says so."""
+    transport = getattr(user.outbox, "transport", None)
+    return bool(getattr(transport, "tls", False))

@@ -1,0 +1,13 @@
+"""ADMIN: who runs this server and how to reach them (from the settings)."""
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.registry import command
+
+
+@command("ADMIN", usage="[<server>]", help="Show who runs this server and how to reach them.")
+def admin(ctx: Context, server: str = "") -> None:
+    s = ctx.settings
+    ctx.reply(N.RPL_ADMINME, s.server_name, "Administrative info")
+    ctx.reply(N.RPL_ADMINLOC1, s.admin_location)
+    ctx.reply(N.RPL_ADMINLOC2, f"{s.network} network")
+    ctx.reply(N.RPL_ADMINEMAIL, s.admin_email)
