@@ -1,20 +1,29 @@
-"""MODE: room and user modes. Rooms know operator status (+o/-o, given by operators);
-users know +i (invisible), which clients set on connect."""
+"""MODE: a room's modes (flags imnst, key, limit, bans, op and voice) and a user's own
+modes (+i invisible, +B bot; -o gives up server-operator status).
+
+A room change is parsed (`modes.parse_room_modes`), checked once for the sender's
+rights (482 once per command, not per letter), applied under the room lock
+(`modes.apply`), and what really changed is announced to the room in one MODE line.
+"""
 from __future__ import annotations
+
+import time
 
 from ircish import errors
 from ircish import numerics as N
 from ircish.context import Context
-from ircish.protocol import Message, casefold, is_room_name
-from ircish.registry import command
 from ircish.events import deliver, user_message
+from ircish.modes import Change, apply, change_lines, parse_room_modes, require_operator
+from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
+from ircish.registry import command
 from ircish.replies import USER_MODES
 from ircish.state import Room
 
 
 @command("MODE", usage="<target> [<modes>] [<args>...]",
-         help="Show a room's modes, give or take operator status (MODE #room +o nick), "
-              "or set your own modes (MODE <nick> +i).")
+         help="Show or change a room's modes (MODE #room +o-v+b alice bob *!*@host; "
+              "+imnst, +k key, +l limit, MODE #room b lists bans), or your own "
+              "(MODE <nick> +i, +B for a bot).")
 def mode(ctx: Context, target: str, modes: str = "", *args: str) -> None:
     if is_room_name(target):
         room_mode(ctx, ctx.server.rooms.get(target), modes, list(args))
@@ -23,52 +32,69 @@ def mode(ctx: Context, target: str, modes: str = "", *args: str) -> None:
 
 
 def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
+    user = ctx.user
     if not modes:
-        ctx.reply(N.RPL_CHANNELMODEIS, room.name, "+")
+        ctx.reply(N.RPL_CHANNELMODEIS, room.name,
+                  *room.mode_string(show_key=room.has(user) or user.is_oper))
         ctx.reply(N.RPL_CREATIONTIME, room.name, str(room.created))
         return
-    applied: list[tuple[bool, str, str]] = []
-    adding = True
-    for char in modes:
-        if char in "+-":
-            adding = char == "+"
-        elif char == "o" and args:
-            nick = args.pop(0)
-            ctx.each([nick], lambda n: _set_operator(ctx, room, n, adding, applied))
-        elif char == "b" and not args:
-            ctx.reply(N.RPL_ENDOFBANLIST, room.name, "End of channel ban list")  # none kept
-        elif char != "o":
-            ctx.reply(N.ERR_UNKNOWNMODE, char, errors.UnknownMode.text)
-    if applied:
-        deliver(room.members_snapshot,
-                user_message(ctx.user, "MODE", room.name, *mode_change(applied), text=False))
+    parsed = parse_room_modes(room.name, modes, args)
+    for _, problem in parsed.problems:
+        ctx.reply(problem.numeric, *problem.reply_params())
+    if parsed.changes:
+        require_operator(room, user)  # answered once, before any letter is tried
+        problems = _look_up_members(ctx, parsed.changes)
+        wanted = [c for c in parsed.changes if c.letter not in "ov" or c.target is not None]
+        applied, failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()))
+        for _, problem in sorted(problems + failed, key=lambda item: item[0]):
+            ctx.reply(problem.numeric, *problem.reply_params())
+        if applied:
+            _announce(ctx, room, applied)
+    if parsed.list_bans:
+        send_ban_list(ctx, room)
 
 
-def _set_operator(ctx: Context, room: Room, nick: str, on: bool,
-                  applied: list[tuple[bool, str, str]]) -> None:
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
-    if ctx.server.rooms.set_operator(room, ctx.user, target, on):
-        applied.append((on, "o", target.nick))
+def _look_up_members(ctx: Context, changes: list[Change]) -> list[tuple[int, errors.IrcError]]:
+    """Find the users +o/+v name (401 for unknown nicks); membership is checked
+    under the room lock."""
+    problems: list[tuple[int, errors.IrcError]] = []
+    for change in changes:
+        if change.letter in "ov":
+            target = ctx.server.nicks.get(change.arg)
+            if target is None or not target.registered:
+                problems.append((change.pos, errors.NoSuchNick(change.arg)))
+            else:
+                change.target = target
+    return problems
 
 
-def mode_change(applied: list[tuple[bool, str, str]]) -> list[str]:
-    """[(True, "o", "a"), (False, "o", "b")] -> ["+o-o", "a", "b"]."""
-    letters, args, sign = "", [], None
-    for adding, char, arg in applied:
-        if adding is not sign:
-            letters += "+" if adding else "-"
-            sign = adding
-        letters += char
-        if arg:
-            args.append(arg)
-    return [letters, *args]
+def _announce(ctx: Context, room: Room, applied: list[Change]) -> None:
+    """One MODE line to the room (and to a server operator acting from outside it)."""
+    user = ctx.user
+    members = room.members_snapshot
+    recipients = members if user in members else (*members, user)
+    budget = MAX_LINE - 2 - len(f":{user.prefix} MODE {room.name} ".encode())
+    for params in change_lines(applied, budget):
+        deliver(recipients, user_message(user, "MODE", room.name, *params, text=False))
 
+
+def send_ban_list(ctx: Context, room: Room) -> None:
+    """367 per ban (mask, who set it, when), then 368; a secret room's list only to
+    those who may see the room."""
+    if room.visible_to(ctx.user):
+        for ban in room.ban_list():
+            ctx.reply(N.RPL_BANLIST, room.name, ban.mask, ban.setter, str(ban.set_at))
+    ctx.reply(N.RPL_ENDOFBANLIST, room.name, "End of channel ban list")
+
+
+# --- user modes ------------------------------------------------------------------------
 
 def user_mode(ctx: Context, nick: str, modes: str) -> None:
     user = ctx.user
     if casefold(nick) != casefold(user.nick):
+        other = ctx.server.nicks.get(nick)
+        if other is None or not other.registered:
+            raise errors.NoSuchNick(nick)
         raise errors.UsersDontMatch()
     if not modes:
         ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(user.modes)))
@@ -79,13 +105,30 @@ def user_mode(ctx: Context, nick: str, modes: str) -> None:
             adding = char == "+"
         elif char not in USER_MODES:
             unknown = True
+        elif char == "o" and adding:
+            continue  # only OPER makes a server operator
         elif (char in user.modes) != adding:
-            (user.modes.add if adding else user.modes.discard)(char)
-            applied.append((adding, char, ""))
-            if char == "i":
-                ctx.server.adjust_counts(invisible=1 if adding else -1)
+            set_user_mode(ctx, char, adding)
+            applied.append(Change(0, adding, char))
     if applied:
-        ctx.send(Message("MODE", [user.nick, *mode_change(applied)], source=user.prefix),
-                 force_trailing=True)
+        send_user_modes(ctx, applied)
     if unknown:
         raise errors.UnknownUserModeFlag()
+
+
+def set_user_mode(ctx: Context, char: str, adding: bool) -> None:
+    """Change one of the user's own modes, keeping the LUSERS counts right."""
+    user = ctx.user
+    (user.modes.add if adding else user.modes.discard)(char)
+    if char == "i":
+        ctx.server.adjust_counts(invisible=1 if adding else -1)
+    elif char == "o":
+        ctx.server.adjust_counts(opers=1 if adding else -1)
+
+
+def send_user_modes(ctx: Context, applied: list[Change]) -> None:
+    """`:nick!u@h MODE nick :+i-B` to the user."""
+    user = ctx.user
+    for params in change_lines(applied, MAX_LINE):
+        ctx.send(Message("MODE", [user.nick, *params], source=user.prefix),
+                 force_trailing=True)

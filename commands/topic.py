@@ -1,4 +1,5 @@
-"""TOPIC: show or set a room's topic."""
+"""TOPIC: show or set a room's topic. In a +t room only its operators (and server
+operators) set it; a secret room's topic is shown only to its members."""
 import time
 
 from ircish import errors
@@ -10,17 +11,25 @@ from ircish.state import Topic
 
 
 @command("TOPIC", usage="<room> [<text>]",
-         help="Show a room's topic, or set it (an empty text clears it).")
+         help="Show a room's topic, or set it (an empty text clears it; in a +t room "
+              "only its operators may).")
 def topic(ctx: Context, name: str, text: str | None = None) -> None:
     room = ctx.server.rooms.get(name)
+    user = ctx.user
     if text is None:
+        if not room.visible_to(user):
+            raise errors.NotOnRoom(room.name)
         send_topic(ctx, room, when_empty=True)
         return
-    user = ctx.user
     text = text[: ctx.settings.topic_length]
     with room.lock:
-        if not room.has(user):
-            raise errors.NotOnRoom(room.name)
+        prefixes = room.members.get(user)
+        if not user.is_oper:
+            if prefixes is None:
+                raise errors.NotOnRoom(room.name)
+            if "t" in room.modes and "@" not in prefixes:
+                raise errors.ChanOpPrivsNeeded(room.name)
         room.topic = Topic(text, user.prefix, int(time.time())) if text else None
         members = room.members_snapshot
-    deliver(members, user_message(user, "TOPIC", room.name, text))
+    recipients = members if prefixes is not None else (*members, user)
+    deliver(recipients, user_message(user, "TOPIC", room.name, text))

@@ -9,6 +9,7 @@ tree (which keeps line numbers) rather than the plain loaded data.
 from __future__ import annotations
 
 import argparse
+import sys
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
+from .opers import OperSpec, hash_problem, make_hash, read_password
 from .protocol import casefold, is_valid_room_name
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.
@@ -30,12 +33,17 @@ class ConfigError(Exception):
 class RoomSpec:
     name: str
     topic: str | None = None
+    modes: str | None = None    # flag modes ("nt"); None: the server's room-modes
+    key: str | None = None
+    limit: int | None = None
 
 
 def option(default: Any, help: str, *, flag: str | None = None, minimum: float | None = None,
-           maximum: float | None = None) -> Any:
-    """A configurable setting: a flag, a config-file key, a help text and bounds."""
-    meta = {"help": help, "flag": flag, "minimum": minimum, "maximum": maximum}
+           maximum: float | None = None, check: Any = None) -> Any:
+    """A configurable setting: a flag, a config-file key, a help text and bounds;
+    `check(value)` returns what is wrong with a value, or None."""
+    meta = {"help": help, "flag": flag, "minimum": minimum, "maximum": maximum,
+            "check": check}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -67,7 +75,9 @@ class Settings:
     whowas_size: int = option(1000, "departed nicks remembered for WHOWAS", minimum=0)
     realname_length: int = option(100, "longest real name (USER, SETNAME); NAMELEN", minimum=1,
                                   maximum=400)
-    room_modes: str = option("+nt", "modes of rooms users create (flag modes among imnst)")
+    room_modes: str = option("+nt", "modes of rooms users create (flag modes among imnst)",
+                             check=lambda value: None if parse_flags(value) is not None
+                             else f"'{value}' is not flag modes among {ROOM_FLAGS} (e.g. +nt)")
     max_bans: int = option(100, "bans one room may hold (MAXLIST)", minimum=1)
     monitor_size: int = option(100, "nicks one client may MONITOR", minimum=0)
     admin_location: str = option("An ircish server", "ADMIN: where the server is run, by whom")
@@ -98,6 +108,8 @@ class Settings:
     # resolved at start-up from the files above (not options)
     rooms: list[RoomSpec] = field(default_factory=lambda: [RoomSpec("#general")])
     motd: str | None = DEFAULT_MOTD
+    # set in the config file only (`opers:`), never on the command line
+    opers: list[OperSpec] = field(default_factory=list)
 
 
 def _options() -> list[tuple[str, str, Any, dict]]:
@@ -119,10 +131,27 @@ def _is_list(kind: Any) -> bool:
 
 # --- the command line ----------------------------------------------------------------
 
+class _HashPassword(argparse.Action):
+    """`--hash-password`: print a hash for the config file's `opers:` and exit."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        password = read_password()
+        if not password:
+            parser.exit(2, "no password given\n")
+        sys.stdout.write(make_hash(password) + "\n")
+        parser.exit(0)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="server config file (YAML); its keys are these options' names")
+                        help="server config file (YAML); its keys are these options' names, "
+                             "plus 'opers' (server operators: a list of name and password "
+                             "hash)")
+    parser.add_argument("--hash-password", action=_HashPassword, nargs=0,
+                        help="read a password (from the terminal, or a line of stdin), "
+                             "print its hash for the config file's 'opers', and exit")
     for name, key, kind, meta in _options():
         default = getattr(defaults, name)
         text = meta["help"] + (f" (default {default})" if default not in (None, [], False)
@@ -148,10 +177,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_config(args.config) if args.config else Settings()
-    for name, _, kind, meta in _options():
+    for name, key, kind, meta in _options():
         value = getattr(args, name)
         if value is not None:
-            _check_bounds(value, meta, lambda problem: ConfigError(f"--{name}: {problem}"))
+            _check_bounds(value, meta, lambda problem: ConfigError(f"--{key}: {problem}"))
             setattr(settings, name, value)
     return resolve_files(settings)
 
@@ -218,6 +247,9 @@ def _check_bounds(value: Any, meta: dict, error: Any) -> None:
             raise error(f"must be at least {meta['minimum']}")
         if meta.get("maximum") is not None and value > meta["maximum"]:
             raise error(f"must be at most {meta['maximum']}")
+    problem = meta["check"](value) if meta.get("check") else None
+    if problem:
+        raise error(problem)
 
 
 def load_config(path: Path) -> Settings:
@@ -227,17 +259,63 @@ def load_config(path: Path) -> Settings:
     settings = Settings()
     seen: set[str] = set()
     for key, key_node, value_node in _mapping_items(path, node, "a mapping of settings"):
-        if key not in known:
-            raise _fail(path, key_node, f"unknown setting '{key}'")
         if key in seen:
             raise _fail(path, key_node, f"'{key}' given twice")
         seen.add(key)
+        if key == "opers":
+            settings.opers = load_opers(path, value_node)
+            continue
+        if key not in known:
+            raise _fail(path, key_node, f"unknown setting '{key}'")
         name, kind, meta = known[key]
         value = _convert(data[key], kind, lambda problem: _fail(path, value_node,
                                                                 f"{key}: {problem}"))
         _check_bounds(value, meta, lambda problem: _fail(path, value_node, f"{key}: {problem}"))
         setattr(settings, name, value)
     return settings
+
+
+def load_opers(path: Path, node: yaml.Node) -> list[OperSpec]:
+    """The config file's server operators::
+
+        opers:
+          - name: alice
+            password: "scrypt$16384$8$1$...$..."   # ircish-server --hash-password
+    """
+    if node.tag == "tag:yaml.org,2002:null":
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(path, node, "opers: must be a list of operators (name and password)")
+    opers: list[OperSpec] = []
+    seen: dict[str, int] = {}
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode):
+            raise _fail(path, item, "opers: each operator must be a mapping with "
+                                    "'name' and 'password'")
+        found: dict[str, tuple[str, yaml.Node]] = {}
+        for key, key_node, value in _mapping_items(path, item, "an operator"):
+            if key not in ("name", "password"):
+                raise _fail(path, key_node, f"opers: unknown key '{key}' "
+                                            "(expected 'name' or 'password')")
+            if key in found:
+                raise _fail(path, key_node, f"opers: '{key}' given twice")
+            found[key] = (_scalar(path, value, key), value)
+        for needed in ("name", "password"):
+            if needed not in found:
+                raise _fail(path, item, f"opers: operator has no '{needed}'")
+        name, name_node = found["name"]
+        if not name or any(c in name for c in " ,\r\n\0"):
+            raise _fail(path, name_node, f"opers: invalid operator name {name!r}")
+        password, password_node = found["password"]
+        problem = hash_problem(password)
+        if problem:
+            raise _fail(path, password_node, f"opers: the password of {name} {problem}")
+        if name in seen:
+            raise _fail(path, item, f"opers: duplicate operator {name} "
+                                    f"(first defined on line {seen[name]})")
+        seen[name] = item.start_mark.line + 1
+        opers.append(OperSpec(name, password))
+    return opers
 
 
 def _convert(value: Any, kind: Any, error: Any) -> Any:
@@ -280,6 +358,7 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
         rooms:
           - name: "#general"
             topic: "Anything goes"
+            modes: +nt          # optional: flags imnst, +k <key>, +l <limit>
     """
     node, _ = _document(path)
     rooms_node: yaml.Node | None = None
@@ -298,12 +377,15 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
         if not isinstance(item, yaml.MappingNode):
             raise _fail(path, item, "each room must be a mapping with a 'name'")
         found: dict[str, str] = {}
+        nodes: dict[str, yaml.Node] = {}
         for key, key_node, value in _mapping_items(path, item, "a room"):
-            if key not in ("name", "topic"):
-                raise _fail(path, key_node, f"unknown key '{key}' (expected 'name' or 'topic')")
+            if key not in ("name", "topic", "modes"):
+                raise _fail(path, key_node,
+                            f"unknown key '{key}' (expected 'name', 'topic' or 'modes')")
             if key in found:
                 raise _fail(path, key_node, f"'{key}' given twice")
             found[key] = _scalar(path, value, key)
+            nodes[key] = value
         if "name" not in found:
             raise _fail(path, item, "room has no 'name'")
         room = found["name"]
@@ -317,7 +399,15 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
         if key in seen:
             raise _fail(path, item, f"duplicate room {room} (first defined on line {seen[key]})")
         seen[key] = item.start_mark.line + 1
-        specs.append(RoomSpec(room, topic))
+        modes = found.get("modes")
+        if modes is None:
+            specs.append(RoomSpec(room, topic))
+        else:
+            try:
+                flags, room_key, limit = parse_mode_setting(modes)
+            except ValueError as exc:
+                raise _fail(path, nodes["modes"], f"modes of {room}: {exc}") from None
+            specs.append(RoomSpec(room, topic, flags, room_key, limit))
     return specs
 
 
@@ -332,5 +422,10 @@ def example_config() -> str:
             if isinstance(value, bool) else value
         lines.append(f"# {meta['help']}")
         lines.append(f"{'# ' if value is None or value == [] else ''}{key}: {shown}".rstrip())
+    lines += ["# server operators (OPER name password); a hash comes from",
+              "# 'ircish-server --hash-password', never write the password itself",
+              "# opers:",
+              "#   - name: alice",
+              '#     password: "scrypt$16384$8$1$...$..."']
     return "\n".join(lines) + "\n"
 

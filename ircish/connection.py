@@ -46,6 +46,7 @@ class Connection:
         self.outbox = Outbox(self.transport, server.writer, server.settings.sendq,
                              self.terminate)
         self.user = User(self.outbox, host=address[0])
+        self.user.terminate = self.terminate  # KILL ends a connection found by its User
         self.lines = LineBuffer()
         self.ctx = Context(server, self)
         self.connected_at = time.monotonic()

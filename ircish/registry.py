@@ -3,7 +3,7 @@
 A command is data plus one function. Each module in a plugin folder (the built-in
 `commands/` and any folder named with `--commands`) defines entries with `@command`;
 start-up imports every module and collects them. The same entries drive the server's
-dispatcher (which alone answers 421, 451 and 461), `HELP`, the slash-line parser, and
+dispatcher (which alone answers 421, 451, 461 and 481), `HELP`, the slash-line parser, and
 the client's completion: the usage string is the one source of a command's arity.
 
 Usage grammar: parameter tokens separated by spaces; `[tok]` is optional; a token
@@ -42,6 +42,7 @@ class Command:
     min_params: int = 0
     max_params: int | None = 0           # None: any number
     before_registration: bool = False    # usable before the welcome burst
+    oper_only: bool = False              # server operators only (481 for others)
 
     def __call__(self, *args: Any) -> None:
         self.handler(*args)
@@ -60,17 +61,20 @@ def arity(usage: str) -> tuple[int, int | None]:
 
 
 def command(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str] = (),
-            min_params: int | None = None, before_registration: bool = False
-            ) -> Callable[[Handler], Command]:
+            min_params: int | None = None, before_registration: bool = False,
+            oper_only: bool = False) -> Callable[[Handler], Command]:
     """Declare a command. `min_params` overrides the usage-derived minimum, for commands
-    whose missing parameters have their own numerics (PRIVMSG's 411/412, NICK's 431)."""
+    whose missing parameters have their own numerics (PRIVMSG's 411/412, NICK's 431).
+    `oper_only`: the dispatcher answers 481 to anyone but a server operator, so the
+    handler never checks it."""
     least, most = arity(usage)
 
     def wrap(handler: Handler) -> Command:
         return Command(name=name.upper(), handler=handler, usage=usage, help=help,
                        aliases=tuple(a.upper() for a in aliases),
                        min_params=least if min_params is None else min_params,
-                       max_params=most, before_registration=before_registration)
+                       max_params=most, before_registration=before_registration,
+                       oper_only=oper_only)
     return wrap
 
 
@@ -154,7 +158,8 @@ class Registry:
 
     def dispatch(self, ctx: Context, msg: Message) -> None:
         """Run one message's command, answering the generic errors here so handlers
-        start at their real work. Domain errors become their numerics."""
+        start at their real work (and 481 for operator-only commands). Domain errors
+        become their numerics."""
         cmd = self.get(msg.command)
         try:
             if cmd is None:
@@ -163,6 +168,8 @@ class Registry:
                 raise errors.UnknownCommand(msg.command[:64])  # not a 500-byte echo
             if not (cmd.before_registration or ctx.user.registered):
                 raise errors.NotRegistered()
+            if cmd.oper_only and not ctx.user.is_oper:
+                raise errors.NoPrivileges()  # before 461: the usage is none of their business
             if len(msg.params) < cmd.min_params:
                 raise errors.NeedMoreParams(cmd.name)
             params = msg.params if cmd.max_params is None else msg.params[: cmd.max_params]

@@ -46,7 +46,8 @@ class Server:
         self.monitors = Monitors()
         self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
-            self.rooms.add_permanent(spec.name, spec.topic, settings.server_name)
+            self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
+                                     spec.key, spec.limit)
         self.writer = Writer()
         self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         self._lock = threading.Lock()           # guards the six fields below

@@ -9,7 +9,8 @@ commands may run at once. The locks, in the only order they may be nested:
   2. ``RoomTable.lock``   the casefolded-name -> Room map (creating, finding, dropping).
   3. ``Room.lock``        one room's members (and their prefixes), topic, modes, key,
                           limit, bans and ``closed`` flag; also the entry for that room
-                          in each member's ``User.rooms``.
+                          in each member's ``User.rooms``. (``modes.apply`` makes every
+                          MODE change under it.)
   4. ``User.lock``        a user's ``rooms`` map, ``invites`` and ``away`` text (a leaf).
 
 A thread may take a lock further down the list while holding one higher up, never the
@@ -40,7 +41,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from . import errors
-from .protocol import casefold, mask_matches
+from .modes import Ban, matches_any, parse_flags, require_operator, with_prefix
+from .protocol import casefold
 
 class Sink(Protocol):
     """Where a user's lines go: the connection's outbox."""
@@ -72,6 +74,8 @@ class User:
         self.rooms: dict[str, Room] = {}  # casefolded name -> Room, guarded by User.lock
         self.away: str | None = None      # guarded by User.lock
         self.invites: set[str] = set()    # casefolded rooms invited to, guarded by User.lock
+        # Ends the user's connection from any thread (KILL); its Connection sets it.
+        self.terminate: Callable[[str], None] = _not_connected
 
     @property
     def is_oper(self) -> bool:
@@ -140,13 +144,6 @@ class Topic:
     set_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class Ban:
-    mask: str       # normalized nick!user@host, as set
-    setter: str
-    set_at: int
-
-
 class Room:
     def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None,
                  modes: Iterable[str] = ()) -> None:
@@ -197,8 +194,7 @@ class Room:
     def is_banned(self, user: User) -> bool:
         if not self.bans:
             return False
-        prefix = user.prefix
-        return any(mask_matches(key, prefix) for key in list(self.bans))
+        return matches_any(list(self.bans), user.prefix)  # list(): one atomic copy
 
     def check_can_send(self, user: User) -> None:
         """+n keeps out outsiders; +m and bans silence members without op or voice."""
@@ -228,14 +224,20 @@ class Room:
 
     def mode_string(self, show_key: bool) -> list[str]:
         """RPL_CHANNELMODEIS parameters: "+klnt", "key", "10" (the key only to members)."""
-        letters, args = "+" + "".join(sorted(self.modes)), []
-        if self.key is not None:
-            letters += "k"
-            args.append(self.key if show_key else "*")
-        if self.limit is not None:
-            letters += "l"
-            args.append(str(self.limit))
-        return [letters, *args]
+        with self.lock:
+            letters, key, limit = set(self.modes), self.key, self.limit
+        args = []
+        if key is not None:
+            letters.add("k")
+            args.append(key if show_key else "*")
+        if limit is not None:
+            letters.add("l")
+            args.append(str(limit))
+        return ["+" + "".join(sorted(letters)), *args]
+
+    def ban_list(self) -> list[Ban]:
+        with self.lock:
+            return list(self.bans.values())
 
     def names(self) -> list[tuple[str, User]]:
         with self.lock:
@@ -250,16 +252,26 @@ class Room:
 
 class RoomTable:
     def __init__(self, max_per_user: int, default_modes: str = "nt") -> None:
+        flags = parse_flags(default_modes)
+        if flags is None:
+            raise ValueError(f"room modes {default_modes!r}: only flags among imnst")
         self.lock = threading.Lock()
         self._rooms: dict[str, Room] = {}
         self.max_per_user = max_per_user
-        self.default_modes = default_modes  # flag modes of rooms users create
+        self.default_modes = flags  # flag modes of rooms users create
 
     def add_permanent(self, name: str, topic: str | None, setter: str,
-                      modes: str | None = None) -> Room:
+                      modes: str | None = None, key: str | None = None,
+                      limit: int | None = None) -> Room:
+        """A default room (rooms.yaml): it stays when empty and nobody gets its
+        operator status by joining; `modes` (flags) default to the table's."""
+        flags = self.default_modes if modes is None else parse_flags(modes)
+        if flags is None:
+            raise ValueError(f"{name}: modes {modes!r}: only flags among imnst")
         room = Room(name, permanent=True,
                     topic=Topic(topic, setter, int(time.time())) if topic else None,
-                    modes=self.default_modes if modes is None else modes)
+                    modes=flags)
+        room.key, room.limit = key, limit
         with self.lock:
             self._rooms[casefold(name)] = room
         return room
@@ -336,9 +348,10 @@ class RoomTable:
         return peers
 
     def kick(self, room: Room, by: User, target: User) -> tuple[User, ...]:
-        """Remove `target` on `by`'s order; returns the members before the kick."""
+        """Remove `target` (whatever its prefixes) on the order of `by`, a room or server
+        operator; returns the members before the kick."""
         with room.lock:
-            _require_operator(room, by)
+            require_operator(room, by)
             if target not in room.members:
                 raise errors.UserNotInRoom(target.nick, room.name)
             before = room.members_snapshot
@@ -347,15 +360,15 @@ class RoomTable:
         return before
 
     def set_operator(self, room: Room, by: User, target: User, on: bool) -> bool:
-        """Give or take `target`'s operator status; False if it already was so."""
+        """Give or take `target`'s operator status, keeping its voice; False if it
+        already was so. (MODE goes through `modes.apply`, which does this for +o/+v.)"""
         with room.lock:
-            _require_operator(room, by)
-            if target not in room.members:
+            require_operator(room, by)
+            prefixes = room.members.get(target)
+            if prefixes is None:
                 raise errors.UserNotInRoom(target.nick, room.name)
-            if ("@" in room.members[target]) == on:
-                return False
-            room.members[target] = "@" if on else ""
-            return True
+            room.members[target] = updated = with_prefix(prefixes, "@", on)
+            return updated != prefixes
 
     def _remove_member(self, room: Room, user: User) -> None:
         """Caller holds room.lock."""
@@ -377,14 +390,8 @@ class RoomTable:
         return sum(1 for room in self._rooms.values() if not room.closed)
 
 
-def _require_operator(room: Room, user: User) -> None:
-    """Caller holds room.lock. Server operators may act in any room."""
-    if user.is_oper:
-        return
-    if user not in room.members:
-        raise errors.NotOnRoom(room.name)
-    if "@" not in room.members[user]:
-        raise errors.ChanOpPrivsNeeded(room.name)
+def _not_connected(reason: str) -> None:
+    """A User made without a connection (tests, tools) has nothing to end."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Rooms: JOIN, PART, TOPIC, NAMES, LIST, WHO, MODE — each with its numerics."""
+"""Rooms: JOIN, PART, TOPIC, NAMES, LIST, WHO, MODE — each with its numerics.
+(Room modes in depth: test_modes.py.)"""
 from __future__ import annotations
 
 from .conftest import SERVER_NAME as S
@@ -104,19 +105,23 @@ def test_topic_query_set_and_errors(connect) -> None:
     alice.drain()
     alice.send("TOPIC #t")
     alice.expect_exact(f":{S} 331 alice #t :No topic is set")
-    bob.send("TOPIC #t :Release on Friday")
-    bob.expect_exact(":bob!~bob@127.0.0.1 TOPIC #t :Release on Friday")
-    alice.expect(r"^:bob!~bob@127\.0\.0\.1 TOPIC #t :Release on Friday$")
-    alice.send("TOPIC #t")
-    alice.expect_exact(f":{S} 332 alice #t :Release on Friday")
-    assert alice.next_line().startswith(f":{S} 333 alice #t bob!~bob@127.0.0.1 ")
+    bob.send("TOPIC #t :Release on Friday")  # a new room is +t: its operator sets it
+    bob.expect_exact(f":{S} 482 bob #t :You're not channel operator")
+    alice.send("TOPIC #t :Release on Friday")
+    alice.expect_exact(":alice!~alice@127.0.0.1 TOPIC #t :Release on Friday")
+    bob.expect_exact(":alice!~alice@127.0.0.1 TOPIC #t :Release on Friday")
+    bob.send("TOPIC #t")
+    bob.expect_exact(f":{S} 332 bob #t :Release on Friday")
+    assert bob.next_line().startswith(f":{S} 333 bob #t alice!~alice@127.0.0.1 ")
     carol = connect("carol")
     carol.send("TOPIC #t :hijack")
     carol.expect_exact(f":{S} 442 carol #t :You're not on that channel")
     carol.send("TOPIC #nope")
     carol.expect_exact(f":{S} 403 carol #nope :No such channel")
-    bob.send("TOPIC #t :")
-    alice.expect_exact(":bob!~bob@127.0.0.1 TOPIC #t :")
+    alice.send("MODE #t -t")
+    bob.expect_exact(":alice!~alice@127.0.0.1 MODE #t -t")
+    bob.send("TOPIC #t :")  # -t: any member may
+    alice.expect_exact(":alice!~alice@127.0.0.1 MODE #t -t", ":bob!~bob@127.0.0.1 TOPIC #t :")
     alice.send("TOPIC #t")
     alice.expect_exact(f":{S} 331 alice #t :No topic is set")
 
@@ -154,7 +159,7 @@ def test_room_mode_query(connect) -> None:
     alice = connect("alice")
     alice.join("#general")
     alice.send("MODE #general")
-    alice.expect_exact(f":{S} 324 alice #general +")
+    alice.expect_exact(f":{S} 324 alice #general +nt")  # the default rooms' modes
     assert alice.next_line().startswith(f":{S} 329 alice #general ")
     alice.send("MODE #general b")
     alice.expect_exact(f":{S} 368 alice #general :End of channel ban list")
@@ -162,6 +167,9 @@ def test_room_mode_query(connect) -> None:
     alice.expect_exact(f":{S} 472 alice z :is unknown mode char to me")
     alice.send("MODE #missing")
     alice.expect_exact(f":{S} 403 alice #missing :No such channel")
+    alice.send("MODE bob +i")
+    alice.expect_exact(f":{S} 401 alice bob :No such nick/channel")
+    connect("bob")
     alice.send("MODE bob +i")
     alice.expect_exact(f":{S} 502 alice :Can't change mode for other users")
 

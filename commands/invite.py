@@ -1,0 +1,54 @@
+"""INVITE: ask someone into a room. The invitation lets them past +i and bans (not a
+key or a full room) on their next JOIN of it; the room's operators who enabled
+invite-notify see it too. `INVITE` alone lists your pending invitations."""
+from ircish import errors
+from ircish import numerics as N
+from ircish.context import Context
+from ircish.events import deliver, user_message
+from ircish.protocol import casefold
+from ircish.registry import command
+
+
+@command("INVITE", usage="[<nick>] [<room>]", min_params=0,
+         help="Invite someone into a room you are in (in a +i room you must be its "
+              "operator); with no parameters, list the rooms you are invited to.")
+def invite(ctx: Context, nick: str = "", room_name: str = "") -> None:
+    user = ctx.user
+    if not nick:
+        list_invites(ctx)
+        return
+    if not room_name:
+        raise errors.NeedMoreParams("INVITE")
+    target = ctx.server.nicks.get(nick)
+    if target is None or not target.registered:
+        raise errors.NoSuchNick(nick)
+    room = ctx.server.rooms.get(room_name)
+    prefixes = room.members.get(user)
+    if not user.is_oper:
+        if prefixes is None:
+            raise errors.NotOnRoom(room.name)
+        if "i" in room.modes and "@" not in prefixes:
+            raise errors.ChanOpPrivsNeeded(room.name)
+    if room.has(target):
+        raise errors.UserOnRoom(target.nick, room.name)
+    with target.lock:
+        target.invites.add(casefold(room.name))
+    ctx.reply(N.RPL_INVITING, target.nick, room.name)
+    away = target.away
+    if away is not None:
+        ctx.reply(N.RPL_AWAY, target.nick, away)
+    event = user_message(user, "INVITE", target.nick, room.name, text=False)
+    deliver([target], event)
+    operators = [member for prefixes, member in room.names() if "@" in prefixes]
+    deliver([m for m in operators if m is not target], event, skip=user, cap="invite-notify")
+
+
+def list_invites(ctx: Context) -> None:
+    """336 per room the user is invited to (by its current name), then 337."""
+    user = ctx.user
+    with user.lock:
+        invited = sorted(user.invites)
+    for key in invited:
+        room = ctx.server.rooms.find(key)
+        ctx.reply(N.RPL_INVITELIST, room.name if room is not None else key)
+    ctx.reply(N.RPL_ENDOFINVITELIST, "End of /INVITE list")

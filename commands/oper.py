@@ -1,0 +1,30 @@
+"""OPER: become a server operator with a name and password from the server config
+(`opers:`, stored as hashes; see `ircish/opers.py`)."""
+import logging
+
+from ircish import errors
+from ircish import numerics as N
+from ircish.commands.mode import send_user_modes, set_user_mode
+from ircish.context import Context
+from ircish.modes import Change
+from ircish.opers import authenticate
+from ircish.registry import command
+
+log = logging.getLogger("ircish.oper")
+
+
+@command("OPER", usage="<name> <password>",
+         help="Become a server operator (KILL, and the rights of an operator in every "
+              "room) with credentials from the server's config file.")
+def oper(ctx: Context, name: str, password: str) -> None:
+    user = ctx.user
+    try:
+        authenticate(ctx.settings.opers, name, password)
+    except errors.IrcError:
+        log.warning("failed OPER as %r by %s (%s)", name, user.nick, user.host)
+        raise
+    if not user.is_oper:
+        set_user_mode(ctx, "o", True)
+        log.info("%s (%s) is now a server operator as %r", user.nick, user.host, name)
+    ctx.reply(N.RPL_YOUREOPER, "You are now an IRC operator")
+    send_user_modes(ctx, [Change(0, True, "o")])
