@@ -1,21 +1,179 @@
-"""MONITOR: who watches which nick, so watchers hear when it comes and goes.
+"""MONITOR (IRCv3): who watches which nick, so watchers hear when it comes and goes.
 
-(Skeleton: the server calls these hooks; the MONITOR command fills the table.)
+Locking rule
+------------
+``Monitors.lock`` guards both maps below and nothing else. It is a leaf: no other lock
+(nick table, room, user, outbox) is ever taken while it is held, and nothing is sent
+under it. Every operation collects what it needs under the lock (the watchers of a
+nick, a watcher's list), releases it, and only then looks users up and sends. It may be
+taken while holding a state lock, though no caller needs to.
+
+Ordering against registration and quits: `add` puts a nick in the table *before* the
+caller looks up whether it is online, and the server calls `signed_on` after the nick
+is claimed and registered (`signed_off` after it is released). So a nick that comes
+or goes around a `MONITOR +` is either seen by the lookup or announced by the hook,
+never missed (at worst reported twice).
+
+Nicks are compared casefolded (the ascii casemapping of 005); a watcher's list keeps
+the spelling it gave, which is what `MONITOR L` and 731 show back.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Iterable
+
+from . import numerics as N
+from .outbox import delivery_batch
+from .protocol import MAX_LINE, casefold
 
 if TYPE_CHECKING:
+    from .server import Server
     from .state import User
 
 
 class Monitors:
+    def __init__(self, server: Server | None = None) -> None:
+        self.server = server  # for formatting numerics; see `attach`
+        self.lock = threading.Lock()
+        self._lists: dict[User, dict[str, str]] = {}   # watcher -> folded -> as given
+        self._watchers: dict[str, set[User]] = {}      # folded nick -> its watchers
+
+    def attach(self, server: Server) -> None:
+        """Know the server whose numerics the hooks send. Called by MONITOR before it
+        adds anything, so the hooks have it whenever there is someone to notify."""
+        if self.server is None:
+            self.server = server
+
+    # --- a watcher's own list -----------------------------------------------------
+
+    def add(self, watcher: User, nicks: Iterable[str], limit: int) -> tuple[list[str], list[str]]:
+        """Add nicks to `watcher`'s list, at most `limit` in all. Returns (the given
+        nicks now on the list, already there or added; those that did not fit)."""
+        listed: list[str] = []
+        refused: list[str] = []
+        seen: set[str] = set()
+        with self.lock:
+            mine = self._lists.setdefault(watcher, {})
+            for nick in nicks:
+                key = casefold(nick)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if key not in mine:
+                    if len(mine) >= limit:
+                        refused.append(nick)
+                        continue
+                    mine[key] = nick
+                    self._watchers.setdefault(key, set()).add(watcher)
+                listed.append(nick)
+            if not mine:
+                del self._lists[watcher]
+        return listed, refused
+
+    def remove(self, watcher: User, nicks: Iterable[str]) -> None:
+        with self.lock:
+            mine = self._lists.get(watcher)
+            if mine is None:
+                return
+            for nick in nicks:
+                key = casefold(nick)
+                if mine.pop(key, None) is not None:
+                    self._unwatch(watcher, key)
+            if not mine:
+                del self._lists[watcher]
+
+    def clear(self, watcher: User) -> None:
+        with self.lock:
+            self._drop_list(watcher)
+
+    def targets(self, watcher: User) -> list[str]:
+        """The watcher's list, as it spelled the nicks, in the order added."""
+        with self.lock:
+            return list(self._lists.get(watcher, {}).values())
+
+    def __len__(self) -> int:
+        """How many watchers have a list (for tests and statistics)."""
+        return len(self._lists)
+
+    def _drop_list(self, watcher: User) -> None:
+        """Caller holds the lock."""
+        for key in self._lists.pop(watcher, {}):
+            self._unwatch(watcher, key)
+
+    def _unwatch(self, watcher: User, key: str) -> None:
+        """Caller holds the lock."""
+        watchers = self._watchers.get(key)
+        if watchers is not None:
+            watchers.discard(watcher)
+            if not watchers:
+                del self._watchers[key]
+
+    def watchers_of(self, nick: str, besides: User | None = None) -> list[User]:
+        """Who watches `nick` (casefolded), `besides` left out."""
+        if not self._watchers:  # one atomic read: nobody monitors anything
+            return []
+        with self.lock:
+            found = list(self._watchers.get(casefold(nick), ()))
+        return [w for w in found if w is not besides]
+
+    # --- hooks the server calls ---------------------------------------------------
+
     def signed_on(self, user: User) -> None:
         """`user` finished registering under `user.nick`."""
+        self._notify(self.watchers_of(user.nick), N.RPL_MONONLINE, user.prefix)
 
     def nick_changed(self, user: User, old_nick: str) -> None:
-        """`user` went from `old_nick` to `user.nick`."""
+        """`user` went from `old_nick` to `user.nick` (a change of case only is no news)."""
+        if casefold(old_nick) == casefold(user.nick):
+            return
+        self._notify(self.watchers_of(old_nick), N.RPL_MONOFFLINE, old_nick)
+        self._notify(self.watchers_of(user.nick), N.RPL_MONONLINE, user.prefix)
 
     def signed_off(self, user: User) -> None:
-        """`user` left; `user.nick` is the nick it had."""
+        """`user` left; `user.nick` is the nick it had. Its watchers hear it, and its
+        own list goes (nothing is kept for a departed watcher)."""
+        if self._lists.get(user) is not None:
+            with self.lock:
+                self._drop_list(user)
+        self._notify(self.watchers_of(user.nick, besides=user), N.RPL_MONOFFLINE, user.nick)
+
+    def _notify(self, watchers: list[User], numeric: str, target: str) -> None:
+        server = self.server
+        if not watchers or server is None:
+            return
+        with delivery_batch():  # one flush per watcher, whichever thread this is
+            for watcher in watchers:
+                watcher.send(server.numeric(watcher, numeric, target))
+
+
+def status_lines(server: Server, watcher: User, nicks: Iterable[str]) -> list[bytes]:
+    """730 for the nicks online (as `nick!user@host`), then 731 for the others (as
+    given), each packed into as few lines as fit."""
+    online: list[str] = []
+    offline: list[str] = []
+    for nick in nicks:
+        user = server.nicks.get(nick)
+        if user is not None and user.registered:
+            online.append(user.prefix)
+        else:
+            offline.append(nick)
+    return (packed(server, watcher, N.RPL_MONONLINE, online)
+            + packed(server, watcher, N.RPL_MONOFFLINE, offline))
+
+
+def packed(server: Server, watcher: User, numeric: str, items: list[str]) -> list[bytes]:
+    """`numeric` lines carrying `items` comma-separated, each within the line limit."""
+    head = len(f":{server.settings.server_name} {numeric} {watcher.nick} :")
+    budget = MAX_LINE - 2 - head
+    lines: list[bytes] = []
+    current: list[str] = []
+    used = 0
+    for item in items:
+        if current and used + 1 + len(item) > budget:
+            lines.append(server.numeric(watcher, numeric, ",".join(current)))
+            current, used = [], 0
+        used += len(item) + (1 if current else 0)
+        current.append(item)
+    if current:
+        lines.append(server.numeric(watcher, numeric, ",".join(current)))
+    return lines
