@@ -1,8 +1,9 @@
-"""HELP: every command's usage and help, straight from the registry."""
+"""HELP: every command's usage and help, straight from the registry (commands for
+server operators are marked as such)."""
 from ircish import errors
 from ircish import numerics as N
 from ircish.context import Context
-from ircish.registry import command
+from ircish.registry import Command, command
 
 
 @command("HELP", usage="[<command>]", aliases=("HELPOP",),
@@ -12,14 +13,18 @@ def help_(ctx: Context, subject: str = "") -> None:
     if not subject:
         ctx.reply(N.RPL_HELPSTART, "*", "Commands (HELP <command> for more):")
         for cmd in registry.commands():
-            ctx.reply(N.RPL_HELPTXT, "*", f"{cmd.synopsis:<40} {cmd.help}")
+            ctx.reply(N.RPL_HELPTXT, "*", f"{cmd.synopsis:<40} {cmd.help}{_marker(cmd)}")
         ctx.reply(N.RPL_ENDOFHELP, "*", "End of /HELP")
         return
     cmd = registry.get(subject)
     if cmd is None:
         raise errors.HelpNotFound(subject)
     ctx.reply(N.RPL_HELPSTART, cmd.name, f"Usage: {cmd.synopsis}")
-    ctx.reply(N.RPL_HELPTXT, cmd.name, cmd.help)
+    ctx.reply(N.RPL_HELPTXT, cmd.name, cmd.help + _marker(cmd))
     if cmd.aliases:
         ctx.reply(N.RPL_HELPTXT, cmd.name, "Also: " + ", ".join(cmd.aliases))
     ctx.reply(N.RPL_ENDOFHELP, cmd.name, "End of /HELP")
+
+
+def _marker(cmd: Command) -> str:
+    return " (server operators only)" if cmd.oper_only else ""
