@@ -60,22 +60,17 @@ def test_remove_clear_list_and_status(connect) -> None:
     alice.assert_silent()
 
 
-def test_list_full_refuses_the_rest(start_server) -> None:
-    server = start_server(monitor_size=3)
-    alice = Client(server.address, "alice")
-    try:
-        alice.register("alice")
-        alice.send("MONITOR + a,b")
-        alice.expect_exact(f":{S} 731 alice :a,b")
-        alice.send("MONITOR + c,d,B,e")  # B is already there: it costs nothing
-        alice.expect_exact(f":{S} 731 alice :c,B",
-                           f":{S} 734 alice 3 d,e :Monitor list is full.")
-        alice.send("MONITOR L")
-        alice.expect_exact(f":{S} 732 alice :a,b,c", f":{S} 733 alice :End of MONITOR list")
-        alice.send("MONITOR + x")
-        alice.expect_exact(f":{S} 734 alice 3 x :Monitor list is full.")
-    finally:
-        alice.close()
+def test_list_full_refuses_the_rest(start_server, connect) -> None:
+    alice = connect("alice", target=start_server(monitor_size=3))
+    alice.send("MONITOR + a,b")
+    alice.expect_exact(f":{S} 731 alice :a,b")
+    alice.send("MONITOR + c,d,B,e")  # B is already there: it costs nothing
+    alice.expect_exact(f":{S} 731 alice :c,B",
+                       f":{S} 734 alice 3 d,e :Monitor list is full.")
+    alice.send("MONITOR L")
+    alice.expect_exact(f":{S} 732 alice :a,b,c", f":{S} 733 alice :End of MONITOR list")
+    alice.send("MONITOR + x")
+    alice.expect_exact(f":{S} 734 alice 3 x :Monitor list is full.")
 
 
 def test_errors(connect) -> None:
@@ -88,24 +83,19 @@ def test_errors(connect) -> None:
     alice.expect_exact(f":{S} 400 alice MONITOR X :Unknown MONITOR modifier")
 
 
-def test_long_lists_are_split_over_lines(start_server) -> None:
-    server = start_server(flood_control=False)
-    alice = Client(server.address, "alice")
-    try:
-        alice.register("alice")
-        nicks = [f"watched_nick_number_{i:03d}" for i in range(60)]
-        for start in range(0, 60, 15):
-            alice.send("MONITOR + " + ",".join(nicks[start:start + 15]))
-        for _ in range(4):
-            alice.expect(" 731 ")
-        for command, numeric in (("S", "731"), ("L", "732")):
-            alice.send(f"MONITOR {command}")
-            lines = alice.collect(" 733 " if command == "L" else f" {numeric} .*_059")
-            lines = [line for line in lines if f" {numeric} " in line]
-            assert len(lines) > 1 and all(len(line) + 2 <= 512 for line in lines)
-            assert ",".join(line.split(" :", 1)[1] for line in lines).split(",") == nicks
-    finally:
-        alice.close()
+def test_long_lists_are_split_over_lines(start_server, connect) -> None:
+    alice = connect("alice", target=start_server(flood_control=False))
+    nicks = [f"watched_nick_number_{i:03d}" for i in range(60)]
+    for start in range(0, 60, 15):
+        alice.send("MONITOR + " + ",".join(nicks[start:start + 15]))
+    for _ in range(4):
+        alice.expect(" 731 ")
+    for command, numeric in (("S", "731"), ("L", "732")):
+        alice.send(f"MONITOR {command}")
+        lines = alice.collect(" 733 " if command == "L" else f" {numeric} .*_059")
+        lines = [line for line in lines if f" {numeric} " in line]
+        assert len(lines) > 1 and all(len(line) + 2 <= 512 for line in lines)
+        assert ",".join(line.split(" :", 1)[1] for line in lines).split(",") == nicks
 
 
 def test_lists_go_with_their_watcher(server, connect) -> None:

@@ -1,10 +1,6 @@
 """Queries: WHO (classic and WHOX), WHOIS, LIST (+s, ELIST), NAMES, WHOWAS, ISON,
-USERHOST, LUSERS, TIME, INFO, ADMIN, against the real server.
-
-Two pieces of state are set on the in-process server rather than by command, because
-their commands are another change's work: server-operator status (OPER) and, where
-MODE does not apply them yet, +s and +v (`make_secret`, `give_prefixes` try MODE first).
-"""
+USERHOST, LUSERS, TIME, INFO, ADMIN, against the real server. Operators come from
+OPER, secret rooms and voices from MODE, as a client would do it."""
 from __future__ import annotations
 
 import re
@@ -15,6 +11,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from ircish.opers import OperSpec, make_hash
 from ircish.replies import VERSION
 from ircish.server import Server
 
@@ -22,6 +19,12 @@ from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until
 
 H = "127.0.0.1"
+OPER_HASH = make_hash("wheel")
+
+
+@pytest.fixture
+def server(start_server) -> Server:
+    return start_server(opers=[OperSpec("root", OPER_HASH)])
 
 
 # --- setting the scene ---------------------------------------------------------------
@@ -31,32 +34,19 @@ def settle(*clients: Client) -> None:
         client.drain()
 
 
-def make_secret(server: Server, op: Client, name: str, *members: Client) -> None:
-    """+s by the room's operator; set on the room directly if MODE does not apply it."""
-    op.send(f"MODE {name} +s")
+def room_mode(op: Client, name: str, change: str, *members: Client) -> None:
+    """A room mode change by the room's operator, seen by every member."""
     settle(op, *members)
-    room = server.rooms.get(name)
-    if "s" not in room.modes:
-        with room.lock:
-            room.modes.add("s")
+    op.send(f"MODE {name} {change}")
+    for client in (op, *members):
+        client.expect_exact(f":{op.name}!~{op.name}@{H} MODE {name} {change}")
 
 
-def give_prefixes(server: Server, op: Client, name: str, nick: str, prefixes: str,
-                  *members: Client) -> None:
-    """+v on top of @ by MODE; set on the room directly if MODE does not apply it."""
-    op.send(f"MODE {name} +v {nick}")
-    settle(op, *members)
-    room = server.rooms.get(name)
-    user = server.nicks.get(nick)
-    with room.lock:
-        if room.members[user] != prefixes:
-            room.members[user] = prefixes
-
-
-def make_oper(server: Server, nick: str) -> None:
-    """Server-operator status as OPER would give it."""
-    server.nicks.get(nick).modes.add("o")
-    server.adjust_counts(opers=1)
+def make_oper(client: Client) -> None:
+    client.drain()
+    client.send("OPER root wheel")
+    client.expect_exact(f":{S} 381 {client.name} :You are now an IRC operator",
+                        f":{client.name}!~{client.name}@{H} MODE {client.name} :+o")
 
 
 def set_mode(client: Client, modes: str) -> None:
@@ -65,34 +55,23 @@ def set_mode(client: Client, modes: str) -> None:
     client.expect_exact(f":{client.name}!~{client.name}@{H} MODE {client.name} :{modes}")
 
 
-def whox_line(*fields: str) -> str:
-    """A regex for one whole line, with `\\d+` wherever a field is "IDLE"."""
-    return "^" + " ".join(re.escape(f) if f != "IDLE" else r"\d+" for f in fields) + "$"
-
-
-def match_all(lines: list[str], patterns: list[str]) -> None:
-    assert len(lines) == len(patterns), lines
-    for line, pattern in zip(lines, patterns):
-        assert re.match(pattern, line), (line, pattern)
-
-
 @pytest.fixture
-def room_r(server, connect):
-    """#r: alice (@, and +v if asked), bob (away), carol (bot), dave (server operator)."""
+def room_r(connect):
+    """#r: alice (@), bob (away), carol (bot), dave (server operator)."""
     alice, bob, carol, dave = (connect(n) for n in ("alice", "bob", "carol", "dave"))
     for client in (alice, bob, carol, dave):
         client.join("#r")
     bob.send("AWAY :brb")
     bob.expect(" 306 ")
     set_mode(carol, "+B")
-    make_oper(server, "dave")
+    make_oper(dave)
     settle(alice, bob, carol, dave)
     return alice, bob, carol, dave
 
 
 # --- WHO -----------------------------------------------------------------------------
 
-def test_who_room_flags_away_oper_bot_and_prefixes(server, room_r) -> None:
+def test_who_room_flags_away_oper_bot_and_prefixes(room_r) -> None:
     alice, bob, carol, dave = room_r
     bob.send("WHO #r")
     bob.expect_exact(f":{S} 352 bob #r ~alice {H} {S} alice H@ :0 Test User",
@@ -100,7 +79,7 @@ def test_who_room_flags_away_oper_bot_and_prefixes(server, room_r) -> None:
                      f":{S} 352 bob #r ~carol {H} {S} carol HB :0 Test User",
                      f":{S} 352 bob #r ~dave {H} {S} dave H* :0 Test User",
                      f":{S} 315 bob #r :End of /WHO list.")
-    give_prefixes(server, alice, "#r", "alice", "@+", bob, carol, dave)
+    room_mode(alice, "#r", "+v alice", bob, carol, dave)
     bob.send("WHO #r")
     assert bob.collect(" 315 ")[0] == f":{S} 352 bob #r ~alice {H} {S} alice H@ :0 Test User"
     bob.send("CAP REQ :multi-prefix")
@@ -115,17 +94,13 @@ def test_who_room_flags_away_oper_bot_and_prefixes(server, room_r) -> None:
 def test_whox_fields_in_fixed_order_with_and_without_token(room_r) -> None:
     alice, bob, carol, dave = room_r
     alice.send("WHO #r %rolaldfnshiuct,42")  # every field, asked in reverse order
-    match_all(alice.collect(" 315 "), [
-        whox_line(f":{S}", "354", "alice", "42", "#r", "~alice", H, H, S, "alice", "H@",
-                  "0", "IDLE", "0", "999", ":Test User"),
-        whox_line(f":{S}", "354", "alice", "42", "#r", "~bob", H, H, S, "bob", "G",
-                  "0", "IDLE", "0", "n/a", ":Test User"),
-        whox_line(f":{S}", "354", "alice", "42", "#r", "~carol", H, H, S, "carol", "HB",
-                  "0", "IDLE", "0", "n/a", ":Test User"),
-        whox_line(f":{S}", "354", "alice", "42", "#r", "~dave", H, H, S, "dave", "H*",
-                  "0", "IDLE", "0", "n/a", ":Test User"),
-        re.escape(f":{S} 315 alice #r :End of /WHO list."),
-    ])
+    idle = re.compile(r"^((?:\S+ ){12})\d+ ")  # the 13th word: seconds idle, any
+    lines = [idle.sub(r"\1IDLE ", line) for line in alice.collect(" 315 ")]
+    assert lines == [
+        f":{S} 354 alice 42 #r ~{nick} {H} {H} {S} {nick} {flags} 0 IDLE 0 {level} :Test User"
+        for nick, flags, level in (("alice", "H@", "999"), ("bob", "G", "n/a"),
+                                   ("carol", "HB", "n/a"), ("dave", "H*", "n/a"))
+    ] + [f":{S} 315 alice #r :End of /WHO list."]
     alice.send("WHO #r %afnt,7")  # the WHOX spec's own example
     alice.expect_exact(f":{S} 354 alice 7 alice H@ 0", f":{S} 354 alice 7 bob G 0",
                        f":{S} 354 alice 7 carol HB 0", f":{S} 354 alice 7 dave H* 0",
@@ -178,11 +153,11 @@ def test_who_mask_hides_invisible_users_who_share_no_room(connect) -> None:
                      f":{S} 315 gus #general :End of /WHO list.")
 
 
-def test_who_secret_room_answers_only_its_members(server, connect) -> None:
+def test_who_secret_room_answers_only_its_members(connect) -> None:
     alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
     alice.join("#hush")
     bob.join("#hush")
-    make_secret(server, alice, "#hush", bob)
+    room_mode(alice, "#hush", "+s", bob)
     carol.send("WHO #hush")
     carol.expect_exact(f":{S} 315 carol #hush :End of /WHO list.")
     carol.send("WHO #hush %n")
@@ -194,11 +169,11 @@ def test_who_secret_room_answers_only_its_members(server, connect) -> None:
 
 # --- WHOIS ---------------------------------------------------------------------------
 
-def test_whois_operator_bot_away_and_secret_rooms(server, room_r, connect) -> None:
+def test_whois_operator_bot_away_and_secret_rooms(room_r) -> None:
     alice, bob, carol, dave = room_r
     alice.join("#hush")
     dave.join("#hush")
-    make_secret(server, alice, "#hush", dave)
+    room_mode(alice, "#hush", "+s", dave)
     carol.send("WHOIS dave")
     lines = carol.collect(" 318 ")
     assert lines[:4] == [f":{S} 311 carol dave ~dave {H} * :Test User",
@@ -220,10 +195,10 @@ def test_whois_operator_bot_away_and_secret_rooms(server, room_r, connect) -> No
     assert lines[5] == f":{S} 301 carol dave :gone fishing"
 
 
-def test_whois_channels_show_every_prefix_with_multi_prefix(server, connect) -> None:
+def test_whois_channels_show_every_prefix_with_multi_prefix(connect) -> None:
     alice, bob = connect("alice"), connect("bob")
     alice.join("#pub")
-    give_prefixes(server, alice, "#pub", "alice", "@+")
+    room_mode(alice, "#pub", "+v alice")
     bob.send("WHOIS alice")
     assert bob.collect(" 318 ")[1] == f":{S} 319 bob alice :@#pub"
     bob.send("CAP REQ :multi-prefix")
@@ -232,24 +207,18 @@ def test_whois_channels_show_every_prefix_with_multi_prefix(server, connect) -> 
     assert bob.collect(" 318 ")[1] == f":{S} 319 bob alice :@+#pub"
 
 
-def test_whois_channels_split_over_lines(start_server) -> None:
+def test_whois_channels_split_over_lines(start_server, connect) -> None:
     server = start_server(max_rooms_per_user=40, flood_control=False)
-    alice, bob = Client(server.address, "alice"), Client(server.address, "bob")
-    try:
-        alice.register("alice")
-        bob.register("bob")
-        names = [f"#room-with-a-long-name-{i:02d}" for i in range(30)]
-        for name in names:
-            alice.join(name)
-        bob.send("WHOIS alice")
-        lines = [line for line in bob.collect(" 318 ") if " 319 " in line]
-        assert len(lines) == 2  # 18 rooms fit in the first
-        assert all(len(line) + 2 <= 512 for line in lines)
-        shown = " ".join(line.split(" :", 1)[1] for line in lines).split(" ")
-        assert shown == ["@" + name for name in names]
-    finally:
-        alice.close()
-        bob.close()
+    alice, bob = connect("alice", target=server), connect("bob", target=server)
+    names = [f"#room-with-a-long-name-{i:02d}" for i in range(30)]
+    for name in names:
+        alice.join(name)
+    bob.send("WHOIS alice")
+    lines = [line for line in bob.collect(" 318 ") if " 319 " in line]
+    assert len(lines) == 2  # 18 rooms fit in the first
+    assert all(len(line) + 2 <= 512 for line in lines)
+    shown = " ".join(line.split(" :", 1)[1] for line in lines).split(" ")
+    assert shown == ["@" + name for name in names]
 
 
 @pytest.fixture
@@ -286,14 +255,14 @@ def test_whois_says_who_is_on_tls(tls_server) -> None:
 # --- LIST and NAMES ------------------------------------------------------------------
 
 @pytest.fixture
-def rooms(server, connect):
+def rooms(connect):
     """#design (1), #dev (0), #dev-ops (2), #general (0, topic), secret #sec (alice)."""
     alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
     alice.join("#dev-ops")
     bob.join("#dev-ops")
     alice.join("#design")
     alice.join("#sec")
-    make_secret(server, alice, "#sec")
+    room_mode(alice, "#sec", "+s")
     settle(alice, bob)
     return alice, bob, carol
 
@@ -334,14 +303,14 @@ def test_list_filters(rooms, conditions: str, rows: list[str]) -> None:
     listing(carol, *rows)
 
 
-def test_names_of_a_secret_room(server, rooms) -> None:
+def test_names_of_a_secret_room(rooms) -> None:
     alice, bob, carol = rooms
     carol.send("NAMES #sec")
     carol.expect_exact(f":{S} 366 carol #sec :End of /NAMES list.")
     alice.send("NAMES #sec")
     alice.expect_exact(f":{S} 353 alice @ #sec :@alice",
                        f":{S} 366 alice #sec :End of /NAMES list.")
-    make_oper(server, "carol")  # server operators see every room
+    make_oper(carol)  # server operators see every room
     carol.send("NAMES #sec")
     carol.expect_exact(f":{S} 353 carol @ #sec :@alice",
                        f":{S} 366 carol #sec :End of /NAMES list.")
@@ -368,11 +337,11 @@ def test_whowas_after_a_nick_change_and_a_quit(server, connect) -> None:
                        f":{S} 369 alice nobody :End of WHOWAS")
 
 
-def test_ison_and_userhost(server, connect) -> None:
+def test_ison_and_userhost(connect) -> None:
     alice, bob, dave = connect("alice"), connect("bob"), connect("dave")
     bob.send("AWAY :out")
     bob.expect(" 306 ")
-    make_oper(server, "dave")
+    make_oper(dave)
     alice.send("ISON bob ghost DAVE")
     alice.expect_exact(f":{S} 303 alice :bob dave")
     alice.send("ISON :ghost spook")
@@ -384,7 +353,7 @@ def test_ison_and_userhost(server, connect) -> None:
 def test_lusers_counts(server, connect) -> None:
     alice, bob, dave = connect("alice"), connect("bob"), connect("dave")
     set_mode(bob, "+i")
-    make_oper(server, "dave")
+    make_oper(dave)
     stranger = connect()  # connected, not registered
     wait_until(lambda: server.connection_count == 4)
     alice.join("#new")
@@ -427,16 +396,12 @@ def test_info(server, connect) -> None:
     assert all(" 371 alice :" in line for line in lines[:-1])
 
 
-def test_admin(start_server) -> None:
+def test_admin(start_server, connect) -> None:
     server = start_server(admin_location="Basement, Room 3", admin_email="ops@example.org",
                           network="TestNet")
-    alice = Client(server.address, "alice")
-    try:
-        alice.register("alice")
-        alice.send("ADMIN")
-        alice.expect_exact(f":{S} 256 alice {S} :Administrative info",
-                           f":{S} 257 alice :Basement, Room 3",
-                           f":{S} 258 alice :TestNet network",
-                           f":{S} 259 alice :ops@example.org")
-    finally:
-        alice.close()
+    alice = connect("alice", target=server)
+    alice.send("ADMIN")
+    alice.expect_exact(f":{S} 256 alice {S} :Administrative info",
+                       f":{S} 257 alice :Basement, Room 3",
+                       f":{S} 258 alice :TestNet network",
+                       f":{S} 259 alice :ops@example.org")
