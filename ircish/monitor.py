@@ -12,7 +12,8 @@ Ordering against registration and quits: `add` puts a nick in the table *before*
 caller looks up whether it is online, and the server calls `signed_on` after the nick
 is claimed and registered (`signed_off` after it is released). So a nick that comes
 or goes around a `MONITOR +` is either seen by the lookup or announced by the hook,
-never missed (at worst reported twice).
+never missed (at worst reported twice; the reply and the notification leave from
+different threads, so in that narrow window they may arrive in either order).
 
 Nicks are compared casefolded (the ascii casemapping of 005); a watcher's list keeps
 the spelling it gave, which is what `MONITOR L` and 731 show back.
