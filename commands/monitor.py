@@ -10,8 +10,6 @@ from ircish.monitor import packed, status_lines
 from ircish.protocol import is_valid_nick, split_list
 from ircish.registry import command
 
-ERR_UNKNOWNERROR = "400"  # not in numerics.py yet: an unknown MONITOR modifier
-
 
 @command("MONITOR", usage="<+|-|C|L|S> [<nick>{,<nick>}]",
          help="Watch nicks: MONITOR + a,b (adds), - a,b, C (clear), L (list), S (status).")
@@ -22,7 +20,6 @@ def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
     if op in ("+", "-") and not targets:
         raise errors.NeedMoreParams("MONITOR")
     if op == "+":
-        monitors.attach(ctx.server)
         nicks = [n for n in split_list(targets)
                  if is_valid_nick(n, ctx.settings.nick_length)]
         listed, refused = monitors.add(user, nicks, ctx.settings.monitor_size)
@@ -42,4 +39,4 @@ def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
         for line in status_lines(ctx.server, user, monitors.targets(user)):
             user.send(line)
     else:
-        ctx.reply(ERR_UNKNOWNERROR, "MONITOR", modifier, "Unknown MONITOR modifier")
+        ctx.reply(N.ERR_UNKNOWNERROR, "MONITOR", modifier, "Unknown MONITOR modifier")

@@ -33,17 +33,11 @@ if TYPE_CHECKING:
 
 
 class Monitors:
-    def __init__(self, server: Server | None = None) -> None:
-        self.server = server  # for formatting numerics; see `attach`
+    def __init__(self, server: Server) -> None:
+        self.server = server  # for formatting numerics
         self.lock = threading.Lock()
         self._lists: dict[User, dict[str, str]] = {}   # watcher -> folded -> as given
         self._watchers: dict[str, set[User]] = {}      # folded nick -> its watchers
-
-    def attach(self, server: Server) -> None:
-        """Know the server whose numerics the hooks send. Called by MONITOR before it
-        adds anything, so the hooks have it whenever there is someone to notify."""
-        if self.server is None:
-            self.server = server
 
     # --- a watcher's own list -----------------------------------------------------
 
@@ -140,7 +134,7 @@ class Monitors:
 
     def _notify(self, watchers: list[User], numeric: str, target: str) -> None:
         server = self.server
-        if not watchers or server is None:
+        if not watchers:
             return
         with delivery_batch():  # one flush per watcher, whichever thread this is
             for watcher in watchers:

@@ -43,7 +43,7 @@ class Server:
         self.registry = registry if registry is not None else builtin_registry(settings.command_dirs)
         self.nicks = NickTable()
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
-        self.monitors = Monitors()
+        self.monitors = Monitors(self)
         self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
