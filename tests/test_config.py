@@ -15,6 +15,9 @@ from ircish.config import (ConfigError, RoomSpec, Settings, example_config, load
                            load_rooms, settings_from_args)
 from ircish.server import build_parser
 
+from ircish.opers import OperSpec, make_hash
+
+from .conftest import SERVER_NAME
 from .ircclient import Client
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +40,36 @@ def test_rooms_with_and_without_topics(tmp_path: Path) -> None:
     assert load_rooms(path) == [RoomSpec("#a", "Hello there"), RoomSpec("#b", None)]
 
 
+def test_rooms_with_modes(tmp_path: Path) -> None:
+    path = write(tmp_path, 'rooms:\n  - name: "#a"\n    modes: +nt\n'
+                           '  - name: "#b"\n    modes: "+mkl sesame 50"\n'
+                           '  - name: "#c"\n    modes: ""\n')
+    assert load_rooms(path) == [RoomSpec("#a", None, "nt"),
+                                RoomSpec("#b", None, "m", "sesame", 50),
+                                RoomSpec("#c", None, "")]
+    assert RoomSpec("#dev", "Building ircish: the server, the client, the protocol", "nt") \
+        in load_rooms(REPO / "rooms.yaml")
+
+
+def test_rooms_file_modes_reach_the_rooms(tmp_path: Path, start_server, connect) -> None:
+    path = write(tmp_path, 'rooms:\n  - name: "#quiet"\n    modes: +mkl sesame 50\n'
+                           '  - name: "#open"\n    modes: ""\n  - name: "#plain"\n')
+    server = start_server(rooms=load_rooms(path), room_modes="+n")
+    alice = connect("alice", target=server)
+    for room, modes in (("#quiet", "+klm * 50"), ("#open", "+"), ("#plain", "+n")):
+        alice.send(f"MODE {room}")
+        alice.expect_exact(f":{SERVER_NAME} 324 alice {room} {modes}")
+        alice.expect(f" 329 alice {room} ")
+    alice.send("JOIN #quiet sesame")
+    alice.expect_exact(":alice!~alice@127.0.0.1 JOIN #quiet")
+    alice.expect_exact(f":{SERVER_NAME} 353 alice = #quiet :alice")  # no operator by joining
+
+
 @pytest.mark.parametrize("text,line,problem", [
+    ('rooms:\n  - name: "#a"\n\n    modes: +nz\n', 4, "modes of #a: unknown mode 'z'"),
+    ('rooms:\n  - name: "#a"\n    modes: +k\n', 3, r"modes of #a: \+k needs a key"),
+    ('rooms:\n  - name: "#a"\n    modes: +l lots\n', 3, "positive whole number, not 'lots'"),
+    ('rooms:\n  - name: "#a"\n    modes: [n, t]\n', 3, "modes must be a string"),
     ('rooms:\n  - name: "#a"\n  - name: [oops\n', 4, "invalid YAML"),
     ('rooms:\n  - name: "#a"\n    colour: red\n', 3, "unknown key 'colour'"),
     ('roms:\n  - name: "#a"\n', 1, "unknown key 'roms'"),
@@ -173,3 +205,47 @@ def test_bad_flag_values_are_refused(tmp_path: Path) -> None:
                           text=True, timeout=30, cwd=tmp_path)
     assert proc.returncode == 2
     assert "--sendq: must be at least 4096" in proc.stderr
+
+
+# --- server operators and room modes in the config file --------------------------------
+
+def test_opers_are_read_from_the_config_file_as_hashes(tmp_path: Path) -> None:
+    hashed = make_hash("pw")
+    path = config(tmp_path, f'port: 7000\nopers:\n  - name: alice\n    password: "{hashed}"\n'
+                            f'  - {{name: bob, password: "{hashed}"}}\nroom-modes: +ntm\n')
+    s = load_config(path)
+    assert s.opers == [OperSpec("alice", hashed), OperSpec("bob", hashed)]
+    assert s.room_modes == "+ntm"
+    assert "pw" not in repr(s.opers)
+
+
+HASH = make_hash("pw")
+
+
+@pytest.mark.parametrize("text,line,problem", [
+    ('opers:\n  - name: alice\n    password: hunter2\n', 3,
+     "opers: the password of alice is not a password hash (make one with "
+     "'ircish-server --hash-password'"),
+    (f'opers:\n  - password: "{HASH}"\n', 2, "opers: operator has no 'name'"),
+    ('opers:\n  - name: alice\n', 2, "opers: operator has no 'password'"),
+    (f'opers:\n  - {{name: a, password: "{HASH}"}}\n  - {{name: a, password: "{HASH}"}}\n', 3,
+     "opers: duplicate operator a (first defined on line 2)"),
+    ('opers: alice\n', 1, "opers: must be a list"),
+    ('opers:\n  - name: alice\n    pass: x\n', 3, "opers: unknown key 'pass'"),
+    ('\nroom-modes: +nx\n', 2, "room-modes: '+nx' is not flag modes among imnst (e.g. +nt)"),
+    ('room-modes: +k\n', 1, "room-modes: '+k' is not flag modes among imnst"),
+])
+def test_bad_opers_and_room_modes_fail_with_file_and_line(tmp_path: Path, text: str, line: int,
+                                                          problem: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}:{line}: "), info.value
+    assert problem in str(info.value)
+
+
+def test_bad_room_modes_flag_is_refused(tmp_path: Path) -> None:
+    proc = subprocess.run([*SERVER, "--port", "0", "--room-modes", "+nl"], capture_output=True,
+                          text=True, timeout=30, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--room-modes: '+nl' is not flag modes among imnst" in proc.stderr
