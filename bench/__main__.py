@@ -33,6 +33,8 @@ def plan(full: bool) -> list[Scenario]:
     for clients in ([200, 500] if full else [200]):
         out.append((f"fanout {clients}", scenarios.fanout,
                     {"clients": clients, "seconds": secs}, FANOUT))
+    out.append(("fanout 200, tagged", scenarios.fanout,
+                {"clients": 200, "seconds": secs, "caps": "server-time message-tags"}, FANOUT))
     for rate in ([500, 2000] if full else [2000]):
         out.append((f"fanout 200 @{rate}/s", scenarios.fanout,
                     {"clients": 200, "seconds": secs, "rate": rate}, RATED))

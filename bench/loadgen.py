@@ -52,6 +52,7 @@ class Loop:
     host: str
     port: int
     bots: dict[int, Bot] = field(default_factory=dict)
+    caps: str = ""  # IRCv3 capabilities each bot asks for (a server without them ignores it)
 
     def __post_init__(self) -> None:
         self.epoll = select.epoll()
@@ -72,6 +73,8 @@ class Loop:
         self.bots[bot.fd] = bot
         self.epoll.register(bot.fd, select.EPOLLIN)
         burst = f"NICK {nick}\r\nUSER {nick} 0 * :bench\r\n"
+        if self.caps:
+            burst = f"CAP REQ :{self.caps}\r\n{burst}CAP END\r\n"
         if room:
             burst += f"JOIN {room}\r\n"
         self.send(bot, burst.encode())

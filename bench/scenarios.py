@@ -66,13 +66,15 @@ def drain(loop: Loop, expected: Callable[[], bool], quiet: float = 2.0,
 
 
 def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10,
-           seconds: float = 5.0, rate: float | None = None, staller: bool = False) -> Figures:
+           seconds: float = 5.0, rate: float | None = None, staller: bool = False,
+           caps: str = "") -> Figures:
     """`senders` of `clients` members of one room talk; everyone else counts.
 
     With `rate` None they send as fast as the server takes it (TCP back-pressure paces
     them); with a rate, the total is paced to `rate` messages/s and every message is
-    marked for latency. With `staller`, one more member stops reading once joined."""
-    loop = Loop(host, port)
+    marked for latency. With `staller`, one more member stops reading once joined.
+    With `caps`, every member asks for those capabilities (tags cost bytes and work)."""
+    loop = Loop(host, port, caps=caps)
     try:
         bots = room_of(loop, clients, "#bench", "f")
         stalled = None
