@@ -12,8 +12,8 @@ def help_(ctx: Context, subject: str = "") -> None:
     registry = ctx.server.registry
     if not subject:
         ctx.reply(N.RPL_HELPSTART, "*", "Commands (HELP <command> for more):")
-        for cmd in registry.commands():
-            ctx.reply(N.RPL_HELPTXT, "*", f"{cmd.synopsis:<40} {cmd.help}{_marker(cmd)}")
+        for entry in registry.commands():
+            ctx.reply(N.RPL_HELPTXT, "*", f"{entry.synopsis:<40} {entry.help}{_marker(entry)}")
         ctx.reply(N.RPL_ENDOFHELP, "*", "End of /HELP")
         return
     cmd = registry.get(subject)

@@ -9,7 +9,6 @@ tree (which keeps line numbers) rather than the plain loaded data.
 from __future__ import annotations
 
 import argparse
-import sys
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import yaml
 
 from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
-from .opers import OperSpec, hash_problem, make_hash, read_password
+from .opers import HashPasswordAction, OperSpec, hash_problem
 from .protocol import casefold, is_valid_room_name
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.
@@ -131,25 +130,13 @@ def _is_list(kind: Any) -> bool:
 
 # --- the command line ----------------------------------------------------------------
 
-class _HashPassword(argparse.Action):
-    """`--hash-password`: print a hash for the config file's `opers:` and exit."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
-        password = read_password()
-        if not password:
-            parser.exit(2, "no password given\n")
-        sys.stdout.write(make_hash(password) + "\n")
-        parser.exit(0)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="server config file (YAML); its keys are these options' names, "
                              "plus 'opers' (server operators: a list of name and password "
                              "hash)")
-    parser.add_argument("--hash-password", action=_HashPassword, nargs=0,
+    parser.add_argument("--hash-password", action=HashPasswordAction, nargs=0,
                         help="read a password (from the terminal, or a line of stdin), "
                              "print its hash for the config file's 'opers', and exit")
     for name, key, kind, meta in _options():

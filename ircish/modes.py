@@ -313,7 +313,8 @@ def change_lines(changes: list[Change], budget: int) -> list[list[str]]:
     """The MODE parameters announcing `changes`: `+oo-b`, `a`, `b`, `*!*@x`. One line
     unless the arguments cannot fit in `budget` bytes (long masks), then several."""
     lines: list[list[str]] = []
-    letters, args, sign, used = "", [], None, 0
+    letters, sign, used = "", None, 0
+    args: list[str] = []
     for change in changes:
         cost = 2 + (len(change.arg.encode()) + 1 if change.arg else 0)
         if letters and used + cost > budget:

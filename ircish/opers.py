@@ -12,6 +12,7 @@ config file::
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import getpass
@@ -21,7 +22,7 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import errors
 
@@ -115,6 +116,14 @@ def read_password(stream: TextIO | None = None) -> str:
             raise SystemExit("the passwords differ")
         return first
     return stream.readline().rstrip("\r\n")
+
+
+class HashPasswordAction(argparse.Action):
+    """`ircish-server --hash-password`: print a hash for the config file and exit."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        parser.exit(main())
 
 
 def main() -> int:

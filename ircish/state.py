@@ -223,7 +223,8 @@ class Room:
             raise errors.RoomIsFull(self.name)
 
     def mode_string(self, show_key: bool) -> list[str]:
-        """RPL_CHANNELMODEIS parameters: "+klnt", "key", "10" (the key only to members)."""
+        """RPL_CHANNELMODEIS parameters: "+klnt", "key", "10" (the key only to members).
+        Takes the room lock: the three must agree."""
         with self.lock:
             letters, key, limit = set(self.modes), self.key, self.limit
         args = []

@@ -6,8 +6,11 @@ import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from parser_tests.data import mask_match
 
+from ircish import protocol
 from ircish.modes import (Change, change_lines, mask_matches, normalize_mask,
                           parse_mode_setting, parse_room_modes, with_prefix)
 
@@ -52,6 +55,12 @@ def test_cached_ban_matching_passes_the_mask_match_vectors(case: dict) -> None:
 ])
 def test_wildcards(mask: str, text: str, expected: bool) -> None:
     assert mask_matches(mask, text) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("aB*?", max_size=8), st.text("abB", max_size=10))
+def test_matching_agrees_with_the_plain_regex_translation(mask: str, text: str) -> None:
+    assert mask_matches(mask, text) == protocol.mask_matches(mask, text)
 
 
 def test_many_stars_do_not_backtrack_exponentially() -> None:
@@ -195,7 +204,7 @@ def test_bans_block_joining_and_speaking_and_list_with_setter_and_time(room) -> 
     carol.send("PRIVMSG #r :still banned")
     carol.expect_exact(f":{S} 404 carol #r :Cannot send to channel (+b)")
     alice.send("MODE #r +v carol")
-    alice.expect(f"MODE #r \\+v carol")
+    alice.expect("MODE #r \\+v carol")
     carol.send("PRIVMSG #r :voiced, so heard")
     alice.expect_exact(":carol!~carol@127.0.0.1 PRIVMSG #r :voiced, so heard")
 
@@ -223,7 +232,7 @@ def test_keys(room, connect) -> None:
     dave = connect("dave")
     dave.send("MODE #r")
     dave.expect_exact(f":{S} 324 dave #r +knt *")  # the key only to members
-    dave.expect(f" 329 dave #r ")
+    dave.expect(" 329 dave #r ")
     bob.send("MODE #r")
     bob.expect_exact(f":{S} 324 bob #r +knt sesame")
     dave.send("JOIN #r")
@@ -232,7 +241,7 @@ def test_keys(room, connect) -> None:
     dave.expect_exact(f":{S} 475 dave #r :Cannot join channel (+k)")
     dave.send("JOIN #other,#r x,sesame")
     dave.expect_exact(":dave!~dave@127.0.0.1 JOIN #other")
-    dave.expect(f" 366 dave #other ")
+    dave.expect(" 366 dave #other ")
     dave.expect_exact(":dave!~dave@127.0.0.1 JOIN #r")
     alice.expect_exact(":dave!~dave@127.0.0.1 JOIN #r")
     alice.send("MODE #r -k")
@@ -316,7 +325,7 @@ def test_no_outside_messages_and_secret_rooms(room, connect) -> None:
 
 
 def test_user_modes(connect) -> None:
-    alice, bob = connect("alice"), connect("bob")
+    alice, _ = connect("alice"), connect("bob")
     alice.send("MODE alice")
     alice.expect_exact(f":{S} 221 alice +")
     alice.send("MODE alice +Bo")  # +o only comes from OPER

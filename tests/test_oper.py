@@ -47,7 +47,7 @@ def test_oper_with_the_right_password_and_the_wrong_ones(connect) -> None:
     alice.send("MODE alice -o")  # giving it up
     alice.expect_exact(f"{A} MODE alice :-o")
     alice.send("LUSERS")
-    alice.expect(f" 251 ")
+    alice.expect(" 251 ")
     assert " 252 " not in alice.next_line()
     alice.drain()
 

@@ -131,7 +131,7 @@ def test_names_list_and_who(connect) -> None:
     alice.join("#general")
     bob.join("#general")
     bob.send("AWAY :lunch")
-    bob.expect(f" 306 ")
+    bob.expect(" 306 ")
     alice.send("NAMES #general,#ghost")
     alice.expect(f"^:{S} 353 alice = #general :(alice bob|bob alice)$")
     alice.expect_exact(f":{S} 366 alice #general :End of /NAMES list.",
