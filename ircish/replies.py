@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from . import numerics as N
+from .modes import MAX_KEY_LENGTH
 from .protocol import MAX_LINE, Message
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def isupport_tokens(ctx: Context) -> list[str]:
         f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@+", "CHANMODES=b,k,l,imnst",
         f"MODES={MODES_PER_LINE}", f"MAXLIST=b:{s.max_bans}", f"WHOWAS={s.whowas_size}",
         "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
+        f"KEYLEN={MAX_KEY_LENGTH}",
     ]
 
 

@@ -131,3 +131,33 @@ def test_a_hash_is_made_from_stdin_and_never_holds_the_password() -> None:
         assert made.startswith("scrypt$") and "correct horse" not in made
         assert verify("correct horse", made) and not verify("correct horse!", made)
     assert make_hash("same") != make_hash("same")  # salted
+
+
+def test_chghost_is_seen_by_those_with_the_capability(connect, server) -> None:
+    admin, plain = connect("admin"), connect("plain")
+    become_oper(admin)
+    watcher = Client(server.address, "watcher")
+    try:
+        watcher.send("CAP REQ chghost")
+        watcher.send("CAP END")
+        watcher.register("watcher")
+        for c in (admin, plain, watcher):
+            c.join("#h")
+        for c in (admin, plain, watcher):
+            c.drain()
+        plain.send("CHGHOST admin x y")
+        plain.expect_exact(f":{S} 481 plain :Permission Denied- You're not an IRC operator")
+        admin.send("CHGHOST plain visitor cloaked.example")
+        watcher.expect_exact(":plain!~plain@127.0.0.1 CHGHOST visitor cloaked.example")
+        admin.expect_exact(f":{S} NOTICE admin :plain is now plain!visitor@cloaked.example")
+        plain.assert_silent()
+        plain.send("PRIVMSG #h :new look")
+        for c in (admin, watcher):
+            c.expect_exact(":plain!visitor@cloaked.example PRIVMSG #h :new look")
+        admin.send("CHGHOST plain bad!user host")
+        admin.expect_exact(f":{S} FAIL CHGHOST INVALID_PARAMS :That is not a valid username "
+                           "and host")
+        admin.send("CHGHOST nobody a b")
+        admin.expect_exact(f":{S} 401 admin nobody :No such nick/channel")
+    finally:
+        watcher.close()
