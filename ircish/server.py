@@ -26,7 +26,8 @@ from .registry import PluginError, Registry, builtin_registry
 from .events import deliver, user_message
 from .transport import TlsTransport, server_context
 from .monitor import Monitors
-from .state import NickHistory, NickTable, RoomTable, User
+from .history import NickHistory
+from .state import NickTable, RoomTable, User
 
 log = logging.getLogger("ircish.server")
 

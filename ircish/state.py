@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
@@ -360,17 +359,6 @@ class RoomTable:
         self._drop_if_closed(room)
         return before
 
-    def set_operator(self, room: Room, by: User, target: User, on: bool) -> bool:
-        """Give or take `target`'s operator status, keeping its voice; False if it
-        already was so. (MODE goes through `modes.apply`, which does this for +o/+v.)"""
-        with room.lock:
-            require_operator(room, by)
-            prefixes = room.members.get(target)
-            if prefixes is None:
-                raise errors.UserNotInRoom(target.nick, room.name)
-            room.members[target] = updated = with_prefix(prefixes, "@", on)
-            return updated != prefixes
-
     def _remove_member(self, room: Room, user: User) -> None:
         """Caller holds room.lock."""
         del room.members[user]
@@ -393,31 +381,3 @@ class RoomTable:
 
 def _not_connected(reason: str) -> None:
     """A User made without a connection (tests, tools) has nothing to end."""
-
-
-@dataclass(frozen=True, slots=True)
-class PastUser:
-    nick: str
-    username: str
-    host: str
-    realname: str
-    left_at: float
-
-
-class NickHistory:
-    """Who recently used which nick (for WHOWAS): a bounded, newest-last record."""
-
-    def __init__(self, size: int) -> None:
-        self.lock = threading.Lock()
-        self._entries: deque[PastUser] = deque(maxlen=size)
-
-    def record(self, user: User, nick: str) -> None:
-        entry = PastUser(nick, user.username, user.host, user.realname, time.time())
-        with self.lock:
-            self._entries.append(entry)
-
-    def lookup(self, nick: str, count: int) -> list[PastUser]:
-        key = casefold(nick)
-        with self.lock:
-            found = [e for e in reversed(self._entries) if casefold(e.nick) == key]
-        return found[:count] if count > 0 else found
