@@ -89,7 +89,7 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
             loop.min_round = 0.002
         talkers = bots[:senders]
         receivers = clients - 1  # each message goes to every member but its sender
-        line_head = [f"PRIVMSG #bench :".encode() for _ in talkers]
+        line_head = ["PRIVMSG #bench :".encode() for _ in talkers]
         sent = 0
         window = Window(pid)
         start = time.monotonic()

@@ -19,13 +19,10 @@ import yaml
 from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
 from .opers import HashPasswordAction, OperSpec, hash_problem
 from .protocol import casefold, is_valid_room_name
+from .yamlfile import ConfigError, document, fail, mapping_items, read, scalar
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.
 Try /list to see the rooms, /join #general to talk, /help for the commands."""
-
-
-class ConfigError(Exception):
-    """Bad configuration; the message is `file:line: problem`."""
 
 
 @dataclass(frozen=True)
@@ -182,51 +179,11 @@ def resolve_files(settings: Settings) -> Settings:
     if settings.no_motd:
         settings.motd = None
     elif settings.motd_file is not None:
-        settings.motd = _read(settings.motd_file)
+        settings.motd = read(settings.motd_file)
     return settings
 
 
 # --- YAML files ------------------------------------------------------------------------
-
-def _fail(path: Path, node: yaml.Node | None, problem: str) -> ConfigError:
-    line = node.start_mark.line + 1 if node is not None else 1
-    return ConfigError(f"{path}:{line}: {problem}")
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}:1: cannot read: {exc.strerror}") from None
-
-
-def _document(path: Path) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the loaded data of a YAML file."""
-    loader = yaml.SafeLoader(_read(path))
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
-    finally:
-        loader.dispose()
-
-
-def _mapping_items(path: Path, node: yaml.Node | None, what: str
-                   ) -> list[tuple[str, yaml.Node, yaml.Node]]:
-    if node is None:
-        return []
-    if not isinstance(node, yaml.MappingNode):
-        raise _fail(path, node, f"expected {what}")
-    items = []
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            raise _fail(path, key, "keys must be plain names")
-        items.append((str(key.value), key, value))
-    return items
-
 
 def _check_bounds(value: Any, meta: dict, error: Any) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -241,23 +198,23 @@ def _check_bounds(value: Any, meta: dict, error: Any) -> None:
 
 def load_config(path: Path) -> Settings:
     """A server config file: keys are the option names, e.g. `ping-interval: 120`."""
-    node, data = _document(path)
+    node, data = document(path)
     known = {key: (name, kind, meta) for name, key, kind, meta in _options()}
     settings = Settings()
     seen: set[str] = set()
-    for key, key_node, value_node in _mapping_items(path, node, "a mapping of settings"):
+    for key, key_node, value_node in mapping_items(path, node, "a mapping of settings"):
         if key in seen:
-            raise _fail(path, key_node, f"'{key}' given twice")
+            raise fail(path, key_node, f"'{key}' given twice")
         seen.add(key)
         if key == "opers":
             settings.opers = load_opers(path, value_node)
             continue
         if key not in known:
-            raise _fail(path, key_node, f"unknown setting '{key}'")
+            raise fail(path, key_node, f"unknown setting '{key}'")
         name, kind, meta = known[key]
-        value = _convert(data[key], kind, lambda problem: _fail(path, value_node,
+        value = _convert(data[key], kind, lambda problem: fail(path, value_node,
                                                                 f"{key}: {problem}"))
-        _check_bounds(value, meta, lambda problem: _fail(path, value_node, f"{key}: {problem}"))
+        _check_bounds(value, meta, lambda problem: fail(path, value_node, f"{key}: {problem}"))
         setattr(settings, name, value)
     return settings
 
@@ -272,33 +229,33 @@ def load_opers(path: Path, node: yaml.Node) -> list[OperSpec]:
     if node.tag == "tag:yaml.org,2002:null":
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise _fail(path, node, "opers: must be a list of operators (name and password)")
+        raise fail(path, node, "opers: must be a list of operators (name and password)")
     opers: list[OperSpec] = []
     seen: dict[str, int] = {}
     for item in node.value:
         if not isinstance(item, yaml.MappingNode):
-            raise _fail(path, item, "opers: each operator must be a mapping with "
+            raise fail(path, item, "opers: each operator must be a mapping with "
                                     "'name' and 'password'")
         found: dict[str, tuple[str, yaml.Node]] = {}
-        for key, key_node, value in _mapping_items(path, item, "an operator"):
+        for key, key_node, value in mapping_items(path, item, "an operator"):
             if key not in ("name", "password"):
-                raise _fail(path, key_node, f"opers: unknown key '{key}' "
+                raise fail(path, key_node, f"opers: unknown key '{key}' "
                                             "(expected 'name' or 'password')")
             if key in found:
-                raise _fail(path, key_node, f"opers: '{key}' given twice")
-            found[key] = (_scalar(path, value, key), value)
+                raise fail(path, key_node, f"opers: '{key}' given twice")
+            found[key] = (scalar(path, value, key), value)
         for needed in ("name", "password"):
             if needed not in found:
-                raise _fail(path, item, f"opers: operator has no '{needed}'")
+                raise fail(path, item, f"opers: operator has no '{needed}'")
         name, name_node = found["name"]
         if not name or any(c in name for c in " ,\r\n\0"):
-            raise _fail(path, name_node, f"opers: invalid operator name {name!r}")
+            raise fail(path, name_node, f"opers: invalid operator name {name!r}")
         password, password_node = found["password"]
         problem = hash_problem(password)
         if problem:
-            raise _fail(path, password_node, f"opers: the password of {name} {problem}")
+            raise fail(path, password_node, f"opers: the password of {name} {problem}")
         if name in seen:
-            raise _fail(path, item, f"opers: duplicate operator {name} "
+            raise fail(path, item, f"opers: duplicate operator {name} "
                                     f"(first defined on line {seen[name]})")
         seen[name] = item.start_mark.line + 1
         opers.append(OperSpec(name, password))
@@ -332,13 +289,6 @@ def _convert(value: Any, kind: Any, error: Any) -> Any:
     return Path(str(value)) if base is Path else str(value)
 
 
-def _scalar(path: Path, node: yaml.Node, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-        hint = " (quote it: '#' starts a YAML comment)" if what == "name" else ""
-        raise _fail(path, node, f"{what} must be a string{hint}")
-    return str(node.value)
-
-
 def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> list[RoomSpec]:
     """Read a rooms file::
 
@@ -347,44 +297,44 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
             topic: "Anything goes"
             modes: +nt          # optional: flags imnst, +k <key>, +l <limit>
     """
-    node, _ = _document(path)
+    node, _ = document(path)
     rooms_node: yaml.Node | None = None
-    for key, key_node, value in _mapping_items(path, node, "a mapping with a 'rooms' list"):
+    for key, key_node, value in mapping_items(path, node, "a mapping with a 'rooms' list"):
         if key != "rooms":
-            raise _fail(path, key_node, f"unknown key '{key}' (expected 'rooms')")
+            raise fail(path, key_node, f"unknown key '{key}' (expected 'rooms')")
         rooms_node = value
     if rooms_node is None or rooms_node.tag == "tag:yaml.org,2002:null":
         return []
     if not isinstance(rooms_node, yaml.SequenceNode):
-        raise _fail(path, rooms_node, "'rooms' must be a list")
+        raise fail(path, rooms_node, "'rooms' must be a list")
 
     specs: list[RoomSpec] = []
     seen: dict[str, int] = {}
     for item in rooms_node.value:
         if not isinstance(item, yaml.MappingNode):
-            raise _fail(path, item, "each room must be a mapping with a 'name'")
+            raise fail(path, item, "each room must be a mapping with a 'name'")
         found: dict[str, str] = {}
         nodes: dict[str, yaml.Node] = {}
-        for key, key_node, value in _mapping_items(path, item, "a room"):
+        for key, key_node, value in mapping_items(path, item, "a room"):
             if key not in ("name", "topic", "modes"):
-                raise _fail(path, key_node,
+                raise fail(path, key_node,
                             f"unknown key '{key}' (expected 'name', 'topic' or 'modes')")
             if key in found:
-                raise _fail(path, key_node, f"'{key}' given twice")
-            found[key] = _scalar(path, value, key)
+                raise fail(path, key_node, f"'{key}' given twice")
+            found[key] = scalar(path, value, key)
             nodes[key] = value
         if "name" not in found:
-            raise _fail(path, item, "room has no 'name'")
+            raise fail(path, item, "room has no 'name'")
         room = found["name"]
         if not is_valid_room_name(room, room_length):
-            raise _fail(path, item, f"invalid room name {room!r}: it must start with '#', "
+            raise fail(path, item, f"invalid room name {room!r}: it must start with '#', "
                         f"have at most {room_length} characters and no spaces, commas or colons")
         topic = found.get("topic")
         if topic is not None and len(topic) > topic_length:
-            raise _fail(path, item, f"topic of {room} is longer than {topic_length} characters")
+            raise fail(path, item, f"topic of {room} is longer than {topic_length} characters")
         key = casefold(room)
         if key in seen:
-            raise _fail(path, item, f"duplicate room {room} (first defined on line {seen[key]})")
+            raise fail(path, item, f"duplicate room {room} (first defined on line {seen[key]})")
         seen[key] = item.start_mark.line + 1
         modes = found.get("modes")
         if modes is None:
@@ -393,7 +343,7 @@ def load_rooms(path: Path, room_length: int = 50, topic_length: int = 390) -> li
             try:
                 flags, room_key, limit = parse_mode_setting(modes)
             except ValueError as exc:
-                raise _fail(path, nodes["modes"], f"modes of {room}: {exc}") from None
+                raise fail(path, nodes["modes"], f"modes of {room}: {exc}") from None
             specs.append(RoomSpec(room, topic, flags, room_key, limit))
     return specs
 

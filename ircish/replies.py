@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from . import __version__
 from . import numerics as N
 from .modes import MAX_KEY_LENGTH
-from .protocol import MAX_LINE, Message
+from .protocol import MAX_LINE
 
 if TYPE_CHECKING:
     from .context import Context
-    from .state import Room, User
+    from .state import Room
 
 VERSION = f"ircish-{__version__}"
 USER_MODES = "Bio"             # 004: bot, invisible, operator

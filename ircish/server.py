@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from types import FrameType
 
 from . import numerics as N

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from . import errors
-from .modes import Ban, matches_any, parse_flags, require_operator, with_prefix
+from .modes import Ban, matches_any, parse_flags, require_operator
 from .protocol import casefold
 
 class Sink(Protocol):

@@ -129,7 +129,7 @@ def test_malformed_time_tags_are_ignored(tag: str) -> None:
 def test_the_model_dates_lines_by_the_tag_and_the_view_shows_it_in_local_time() -> None:
     model = ClientModel("alice")
     before = time.time()
-    for line in (f":alice!a@h JOIN #general",
+    for line in (":alice!a@h JOIN #general",
                  f"@time={STAMP} :bob!b@h JOIN #general",
                  f"@time={STAMP} :bob!b@h PRIVMSG #general :from the past",
                  "@time=garbage :bob!b@h PRIVMSG #general :bad tag",

@@ -129,10 +129,10 @@ def test_user_modes_do_not_touch_a_private_chat_named_like_me() -> None:
 
 def test_modes_survive_nick_changes_and_go_with_leaving() -> None:
     model = in_room("alice @+bob +carol dave eve")
-    feed(model, f":{BOB} NICK robert", f":carol!c@h NICK Zoe")
+    feed(model, f":{BOB} NICK robert", ":carol!c@h NICK Zoe")
     assert shown(model) == ["@robert", "+Zoe", "alice", "dave", "eve"]
     assert modes(model, "robert") == {"o", "v"}
-    feed(model, f":robert!~bob@10.0.0.2 PART #general", f":Zoe!c@h KICK #general dave :out",
+    feed(model, ":robert!~bob@10.0.0.2 PART #general", ":Zoe!c@h KICK #general dave :out",
          ":eve!e@h QUIT :bye")
     assert shown(model) == ["+Zoe", "alice"]
     feed(model, f":{BOB} JOIN #general")                  # back: no modes of old

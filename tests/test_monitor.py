@@ -27,7 +27,8 @@ def test_watcher_hears_a_nick_come_rename_and_go(server, connect) -> None:
 
 
 def test_add_reports_online_and_offline_targets(connect) -> None:
-    alice, bob, dave = connect("alice"), connect("bob"), connect("dave")
+    alice = connect("alice")
+    connect("bob"), connect("dave")  # online, to be reported so
     alice.send("MONITOR + BOB,zed,dave,Zed,#room,9nine")  # duplicates, non-nicks dropped
     alice.expect_exact(f":{S} 730 alice :bob!~bob@{H},dave!~dave@{H}",
                        f":{S} 731 alice :zed")

@@ -63,7 +63,7 @@ def test_irssi_style_probe_gets_451_then_registers(connect) -> None:
     c.send("CAP END")
     c.register("irssiuser")
     c.send("MODE irssiuser +i")
-    c.expect_exact(f":irssiuser!~irssiuser@127.0.0.1 MODE irssiuser :+i")
+    c.expect_exact(":irssiuser!~irssiuser@127.0.0.1 MODE irssiuser :+i")
     c.send("MODE irssiuser")
     c.expect_exact(f":{S} 221 irssiuser +i")
 

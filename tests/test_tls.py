@@ -12,7 +12,6 @@ from ircish.client.connection import Connection as ClientConnection
 from ircish.client.connection import LinkState, tls_context
 from ircish.protocol import Message
 
-from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until
 
 
