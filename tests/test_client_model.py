@@ -248,3 +248,18 @@ def test_buffers_switch_cycle_and_close(model: ClientModel) -> None:
     model.close(model.buffer)
     assert model.buffer.name == "#general"
     assert [b.name for b in model.buffers][1:] == ["#general", "Bob"]
+
+
+def test_invitations_and_moderation_replies_read_as_sentences(model: ClientModel) -> None:
+    feed(model, ":bob!b@h INVITE alice #secret",
+         ":bob!b@h INVITE carol #mine",
+         f"{S} 341 alice carol #mine",
+         f"{S} 367 alice #mine *!*@spam.example bob 1700000000",
+         f"{S} 368 alice #mine :End of channel ban list",
+         f"{S} 730 alice :dave!d@h")
+    texts = [line.text for line in list(model.buffer.lines)[-5:]]
+    assert texts == ["bob invites you to #secret (/join #secret)",
+                     "bob invites carol to #mine",
+                     "You invited carol to #mine",
+                     "  #mine bans *!*@spam.example (set by bob)",
+                     "Online: dave!d@h"]

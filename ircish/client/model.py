@@ -314,6 +314,12 @@ class ClientModel:
     def _on_error(self, msg: Message) -> None:
         self.add(self.server, Line("error", msg.params[0] if msg.params else "ERROR"))
 
+    def _on_invite(self, msg: Message) -> None:
+        """An invitation to me, or (invite-notify) one my room's operators should see."""
+        who, room = nick_of(msg.source), msg.params[-1]
+        target = "you" if self._is_me(msg.params[0]) else msg.params[0]
+        self.note(f"{who} invites {target} to {room}" + (f" (/join {room})" * (target == "you")))
+
     def _on_away(self, msg: Message) -> None:
         """away-notify: a member went away (with a reason) or came back (without)."""
         away = bool(msg.params and msg.params[0])

@@ -32,6 +32,14 @@ TEMPLATES: dict[str, Template] = {
     "329": HIDDEN,
     "352": lambda p: f"  {p[5]} ({p[2]}@{p[3]}) in {p[1]}{' (away)' * p[6].startswith('G')}: "
                      f"{p[7].partition(' ')[2]}",
+    "313": "{1} is an IRC operator",
+    "335": "{1} is a bot",
+    "341": "You invited {1} to {2}",
+    "367": "  {1} bans {2} (set by {3})",
+    "368": HIDDEN,
+    "381": "You are now an IRC operator",
+    "730": "Online: {1}",
+    "731": "Offline: {1}",
     "704": "{2}", "705": "{2}", "706": HIDDEN,
 }
 
