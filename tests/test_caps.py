@@ -293,3 +293,17 @@ def test_a_labeled_quit_labels_the_error_line(capped: Connect) -> None:
     c.send("@label=bye QUIT :done")
     c.expect_exact("@label=bye ERROR :Closing Link: 127.0.0.1 (Quit: done)")
     c.assert_closed()
+
+
+def test_a_bots_messages_carry_the_bot_tag_for_message_tags_clients(capped: Connect) -> None:
+    bot = capped("helper")
+    bot.send("MODE helper +B")
+    bot.expect_exact(":helper!~helper@127.0.0.1 MODE helper :+B")
+    tagged = capped("tagged", "message-tags")
+    plain = capped("plain")
+    bot.send("PRIVMSG tagged :beep")
+    tagged.expect(rf"^@{MSGID};bot :helper!~helper@127\.0\.0\.1 PRIVMSG tagged :beep$")
+    bot.send("PRIVMSG plain :beep")
+    plain.expect_exact(":helper!~helper@127.0.0.1 PRIVMSG plain :beep")
+    plain.send("WHOIS helper")
+    plain.expect(r" 335 plain helper :")
