@@ -15,9 +15,7 @@ Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
 from . import errors
@@ -194,32 +192,6 @@ def is_valid_mask(mask: str) -> bool:
     """A mask that can travel as one MODE parameter."""
     return (len(mask) <= MAX_MASK_LENGTH and not mask.startswith(":")
             and not any(c in mask for c in " \r\n\x00"))
-
-
-@lru_cache(maxsize=4096)
-def _pattern(mask: str) -> re.Pattern[str]:
-    """The compiled form of a casefolded mask, cached: bans are matched on every join
-    and on messages from unvoiced members. Each `*`-separated piece but the last is
-    matched at its first occurrence and never reconsidered (an atomic group): for
-    wildcards that is always right, and it keeps `*a*a*a*a*b` from backtracking
-    exponentially."""
-    pieces = [re.escape(piece).replace(r"\?", ".") for piece in mask.split("*")]
-    if len(pieces) == 1:
-        return re.compile(pieces[0], re.DOTALL)
-    first, *middle, last = pieces
-    body = first + "".join(f"(?>.*?{piece})" for piece in middle if piece) + ".*" + last
-    return re.compile(body, re.DOTALL)
-
-
-def mask_matches(mask: str, text: str) -> bool:
-    """IRC wildcard matching (`*` any run, `?` one character), ascii-casefolded."""
-    return _pattern(casefold(mask)).fullmatch(casefold(text)) is not None
-
-
-def matches_any(masks: Iterable[str], text: str) -> bool:
-    """Whether `text` matches one of the (already casefolded) masks."""
-    folded = casefold(text)
-    return any(_pattern(mask).fullmatch(folded) is not None for mask in masks)
 
 
 # --- applying ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -241,10 +242,30 @@ def is_valid_room_name(name: str, max_length: int) -> bool:
             and not any(c in _ROOM_FORBIDDEN for c in name))
 
 
+@lru_cache(maxsize=4096)
+def _pattern(mask: str) -> re.Pattern[str]:
+    """The compiled form of a casefolded mask, cached: bans are matched on every join
+    and on messages from unvoiced members. Each `*`-separated piece but the last is
+    matched at its first occurrence and never reconsidered (an atomic group): for
+    wildcards that is always right, and it keeps `*a*a*a*a*b` from backtracking
+    exponentially."""
+    pieces = [re.escape(piece).replace(r"\?", ".") for piece in mask.split("*")]
+    if len(pieces) == 1:
+        return re.compile(pieces[0], re.DOTALL)
+    first, *middle, last = pieces
+    body = first + "".join(f"(?>.*?{piece})" for piece in middle if piece) + ".*" + last
+    return re.compile(body, re.DOTALL)
+
+
 def mask_matches(mask: str, text: str) -> bool:
     """IRC wildcard matching (`*` any run, `?` one character), ascii-casefolded."""
-    pattern = re.escape(casefold(mask)).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.fullmatch(pattern, casefold(text), re.DOTALL) is not None
+    return _pattern(casefold(mask)).fullmatch(casefold(text)) is not None
+
+
+def matches_any(masks: Iterable[str], text: str) -> bool:
+    """Whether `text` matches one of the (already casefolded) masks."""
+    folded = casefold(text)
+    return any(_pattern(mask).fullmatch(folded) is not None for mask in masks)
 
 
 def number(text: str) -> int | None:

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from . import errors
-from .modes import Ban, matches_any, parse_flags, require_operator
-from .protocol import casefold
+from .modes import Ban, parse_flags, require_operator
+from .protocol import casefold, matches_any
 
 class Sink(Protocol):
     """Where a user's lines go: the connection's outbox."""
