@@ -23,7 +23,8 @@ from . import errors
 from .context import Context
 from .flood import TokenBucket
 from .outbox import Outbox, delivery_batch, labeled_response
-from .protocol import LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError, decode, parse_line
+from .protocol import (CLIENT_MAX_TAGS, LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError,
+                       decode, parse_line)
 from .state import User
 from .transport import PlainTransport, Transport
 
@@ -47,7 +48,7 @@ class Connection:
                              self.terminate)
         self.user = User(self.outbox, host=address[0])
         self.user.terminate = self.terminate  # KILL ends a connection found by its User
-        self.lines = LineBuffer()
+        self.lines = LineBuffer(max_tags=CLIENT_MAX_TAGS)
         self.ctx = Context(server, self)
         self.connected_at = time.monotonic()
         self.last_heard = self.connected_at   # monotonic time of the last input

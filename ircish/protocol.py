@@ -15,6 +15,7 @@ from typing import Iterable
 
 MAX_LINE = 512        # the message part, CRLF included (RFC 1459 §2.3)
 MAX_TAGS = 8191       # IRCv3 message-tags: the tag part, '@' and the trailing space included
+CLIENT_MAX_TAGS = 4096  # ... of what a client may send (4094 bytes of tag data)
 MAX_PARAMS = 15
 
 
@@ -175,6 +176,7 @@ class LineBuffer:
 
     def __init__(self, max_message: int = MAX_LINE, max_tags: int = MAX_TAGS) -> None:
         self.max_message = max_message
+        self.max_tags = max_tags
         self.max_total = max_message + max_tags
         self._pending = b""
         self._discarding = False
@@ -198,8 +200,8 @@ class LineBuffer:
             for part in line.split(b"\r") if b"\r" in line else (line,):
                 if not part.strip(b" "):
                     continue  # empty lines are ignored
-                too_long = message_part_length(part) > self.max_message - 2 \
-                    or len(part) > self.max_total
+                message = message_part_length(part)
+                too_long = message > self.max_message - 2 or len(part) - message > self.max_tags
                 out.append(LINE_TOO_LONG if too_long else part)
         rest = buf[start:]
         if len(rest) > self.max_total:

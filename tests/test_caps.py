@@ -147,11 +147,22 @@ def test_tagmsg_goes_only_to_message_tags_clients(capped: Connect) -> None:
     sender.expect_exact(f":{S} 411 sender :No recipient given (TAGMSG)")
 
 
-def test_client_tags_over_4094_bytes_are_417(capped: Connect) -> None:
-    sender = capped("sender", "message-tags")
-    capped("other")
-    sender.send(f"@+big={'x' * 4100} PRIVMSG other :hi")
+def test_a_client_may_send_4094_bytes_of_tag_data_and_not_one_more(capped: Connect) -> None:
+    sender = capped("sender", "message-tags echo-message")
+    other = capped("other", "message-tags")
+    for c in (sender, other):
+        c.join("#big")
+    sender.drain()
+    at_limit = f"@foo=bar;+baz={'a' * 4081} TAGMSG #big"  # a 4096-byte tag section
+    assert at_limit.index("TAGMSG") == 4096
+    sender.send(at_limit)
+    for c in (sender, other):
+        c.expect(rf"^@{MSGID};\+baz=a{{4081}} :sender!~sender@127\.0\.0\.1 TAGMSG #big$")
+    sender.send(f"@foo=bar;+baz={'a' * 4082} TAGMSG #big")
     sender.expect_exact(f":{S} 417 sender :Input line was too long")
+    sender.send(f"@foo=bar;+baz={'a' * 4082} PRIVMSG #big {'b' * 495}")  # a 510-byte message
+    sender.expect_exact(f":{S} 417 sender :Input line was too long")
+    other.assert_silent()
 
 
 def test_labeled_response_single_line_batch_and_ack(capped: Connect) -> None:
