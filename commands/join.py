@@ -2,7 +2,7 @@
 from ircish import errors
 from ircish.commands.part import part_one  # JOIN 0 is PART of every room
 from ircish.context import Context
-from ircish.events import Event, deliver, user_message
+from ircish.events import Event, deliver, deliver_now, user_message
 from ircish.protocol import is_valid_room_name, split_list
 from ircish.registry import command
 from ircish.replies import send_names, send_topic
@@ -33,17 +33,14 @@ def join_one(ctx: Context, name: str, key: str = "") -> None:
     user = ctx.user
     if not is_valid_room_name(name, ctx.settings.room_length):
         raise errors.NoSuchRoom(name, text="Invalid channel name")
-    made: list[Event] = []
 
-    def announce(room: Room) -> bytes:
-        made.append(join_event(user, room))
-        return made[0].for_user(user)
+    def announce(room: Room, members: tuple[User, ...]) -> None:
+        deliver_now(members, join_event(user, room), lead=user)
 
     joined = ctx.server.rooms.join(user, name, announce, key or None)
     if joined is None:
         return  # already there: nothing to announce
     room, others = joined
-    deliver(others, made[0])
     if user.away is not None:
         deliver(others, user_message(user, "AWAY", user.away), cap="away-notify")
     send_topic(ctx, room, when_empty=False)

@@ -2,10 +2,11 @@
 kicked included, sees one KICK line per nick."""
 from ircish import errors
 from ircish.context import Context
-from ircish.events import deliver, user_message
+from ircish.events import deliver_now, user_message
 from ircish.modes import require_operator
 from ircish.protocol import split_list
 from ircish.registry import command
+from ircish.state import Room, User
 
 
 @command("KICK", usage="<room> <nick>{,<nick>} [<reason>]",
@@ -22,7 +23,11 @@ def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
     target = ctx.server.nicks.get(nick)
     if target is None or not target.registered:
         raise errors.NoSuchNick(nick)
-    members = ctx.server.rooms.kick(room, ctx.user, target)
-    recipients = members if ctx.user in members else (*members, ctx.user)
-    deliver(recipients, user_message(ctx.user, "KICK", room.name, target.nick,
-                                     reason or ctx.user.nick))
+    kicker = ctx.user
+
+    def announce(room: Room, members: tuple[User, ...]) -> None:
+        recipients = members if kicker in members else (*members, kicker)  # an oper outside
+        deliver_now(recipients, user_message(kicker, "KICK", room.name, target.nick,
+                                             reason or kicker.nick))
+
+    ctx.server.rooms.kick(room, kicker, target, announce)

@@ -12,7 +12,7 @@ import time
 from ircish import errors
 from ircish import numerics as N
 from ircish.context import Context
-from ircish.events import deliver, user_message
+from ircish.events import deliver_now, user_message
 from ircish.modes import Change, apply, change_lines, parse_room_modes, require_operator
 from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
 from ircish.registry import command
@@ -45,11 +45,10 @@ def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
         require_operator(room, user)  # answered once, before any letter is tried
         problems = _look_up_members(ctx, parsed.changes)
         wanted = [c for c in parsed.changes if c.letter not in "ov" or c.target is not None]
-        applied, failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()))
+        failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()),
+                       lambda applied: _announce(ctx, room, applied))
         for _, problem in sorted(problems + failed, key=lambda item: item[0]):
             ctx.reply(problem.numeric, *problem.reply_params())
-        if applied:
-            _announce(ctx, room, applied)
     if parsed.list_bans:
         send_ban_list(ctx, room)
 
@@ -69,13 +68,14 @@ def _look_up_members(ctx: Context, changes: list[Change]) -> list[tuple[int, err
 
 
 def _announce(ctx: Context, room: Room, applied: list[Change]) -> None:
-    """One MODE line to the room (and to a server operator acting from outside it)."""
+    """One MODE line to the room (and to a server operator acting from outside it),
+    under the room lock."""
     user = ctx.user
     members = room.members_snapshot
     recipients = members if user in members else (*members, user)
     budget = MAX_LINE - 2 - len(f":{user.prefix} MODE {room.name} ".encode())
     for params in change_lines(applied, budget):
-        deliver(recipients, user_message(user, "MODE", room.name, *params, text=False))
+        deliver_now(recipients, user_message(user, "MODE", room.name, *params, text=False))
 
 
 def send_ban_list(ctx: Context, room: Room) -> None:

@@ -2,7 +2,8 @@
 from ircish.context import Context
 from ircish.protocol import split_list
 from ircish.registry import command
-from ircish.events import deliver, user_message
+from ircish.events import deliver_now, user_message
+from ircish.state import Room, User
 
 
 @command("PART", usage="<room>{,<room>} [<reason>]",
@@ -12,6 +13,8 @@ def part(ctx: Context, rooms: str, reason: str = "") -> None:
 
 
 def part_one(ctx: Context, name: str, reason: str) -> None:
-    room, members = ctx.server.rooms.part(ctx.user, name)
-    params = (room.name, reason) if reason else (room.name,)
-    deliver(members, user_message(ctx.user, "PART", *params, text=bool(reason)))
+    def announce(room: Room, members: tuple[User, ...]) -> None:
+        params = (room.name, reason) if reason else (room.name,)
+        deliver_now(members, user_message(ctx.user, "PART", *params, text=bool(reason)))
+
+    ctx.server.rooms.part(ctx.user, name, announce)

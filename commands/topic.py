@@ -5,7 +5,7 @@ import time
 from ircish import errors
 from ircish.context import Context
 from ircish.registry import command
-from ircish.events import deliver, user_message
+from ircish.events import deliver_now, user_message
 from ircish.replies import send_topic
 from ircish.state import Topic
 
@@ -31,5 +31,5 @@ def topic(ctx: Context, name: str, text: str | None = None) -> None:
                 raise errors.ChanOpPrivsNeeded(room.name)
         room.topic = Topic(text, user.prefix, int(time.time())) if text else None
         members = room.members_snapshot
-    recipients = members if prefixes is not None else (*members, user)
-    deliver(recipients, user_message(user, "TOPIC", room.name, text))
+        recipients = members if prefixes is not None else (*members, user)  # an oper outside
+        deliver_now(recipients, user_message(user, "TOPIC", room.name, text))

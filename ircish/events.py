@@ -107,6 +107,15 @@ def deliver(users: Iterable[User], event: Event, skip: User | None = None,
         put_many(outboxes, event.render(profile))
 
 
+def deliver_now(users: Iterable[User], event: Event, lead: User | None = None) -> None:
+    """Commit the event to each user's outbox at once (queued, never sent here): a
+    room's own events are delivered this way under the room lock, so every member sees
+    them in the order they happened. `lead`: the user whose copy must not wait for a
+    labeled reply (the joiner's JOIN echo)."""
+    for user in users:
+        user.outbox.put_now(event.for_user(user), user is lead)
+
+
 def deliver_room(room: Room, event: Event, skip: User | None = None, need: int = 0) -> None:
     """The hot path: a room message, one serialization per profile present."""
     skip_outbox = skip.outbox if skip is not None else None

@@ -16,7 +16,7 @@ Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import errors
 from .protocol import casefold, number
@@ -214,11 +214,12 @@ def require_operator(room: Room, user: User) -> None:
         raise errors.ChanOpPrivsNeeded(room.name)
 
 
-def apply(room: Room, by: User, changes: list[Change], max_bans: int, now: int
-          ) -> tuple[list[Change], list[tuple[int, errors.IrcError]]]:
-    """Apply `changes` on `by`'s order, under the room lock (no other lock is taken).
-    Returns the changes that changed something, with the argument to announce, and
-    the per-letter errors (441, 478). Raises 442/482 if `by` may not change the room."""
+def apply(room: Room, by: User, changes: list[Change], max_bans: int, now: int,
+          announce: Callable[[list[Change]], None]) -> list[tuple[int, errors.IrcError]]:
+    """Apply `changes` on `by`'s order, under the room lock (no other room or user lock
+    is taken), and `announce` those that changed something, with the argument to show,
+    before the lock is released. Returns the per-letter errors (441, 478); raises
+    442/482 if `by` may not change the room."""
     applied: list[Change] = []
     problems: list[tuple[int, errors.IrcError]] = []
     with room.lock:
@@ -229,7 +230,9 @@ def apply(room: Room, by: User, changes: list[Change], max_bans: int, now: int
                     applied.append(change)
             except errors.IrcError as exc:
                 problems.append((change.pos, exc))
-    return applied, problems
+        if applied:
+            announce(applied)
+    return problems
 
 
 def _apply_one(room: Room, by: User, change: Change, max_bans: int, now: int) -> bool:

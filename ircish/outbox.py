@@ -191,16 +191,22 @@ class Outbox:
         else:
             lines.append(data)
 
-    def put_now(self, data: bytes) -> None:
+    def put_now(self, data: bytes, lead: bool = False) -> None:
         """Commit at once (with what this thread staged before it), so that no other
-        thread's line can overtake it: the joiner's own JOIN echo needs this."""
+        thread's line can overtake it: a room's events are committed under the room
+        lock, in the order they happen (see `state.py`). Inside a labeled command the
+        client's own copy joins the labeled reply, unless it must `lead` it (the JOIN
+        echo: the room's traffic may follow at once)."""
         stage = getattr(_local, "stage", None)
         if stage is None:
             self.put(data)
             return
+        label = getattr(_local, "label", None)
+        if label is not None and label.outbox is self and not lead:
+            stage.setdefault(self, []).append(data)
+            return
         earlier = stage.pop(self, None)
         lines = [*earlier, data] if earlier else [data]
-        label = getattr(_local, "label", None)
         if label is not None and label.outbox is self:
             lines = label.now(lines)
         if self.commit(lines):

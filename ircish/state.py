@@ -23,10 +23,13 @@ in a later flush that holds none of these locks.
 Room messages are fanned out from ``Room.fanout`` (the members' outboxes grouped by
 ``User.tag_profile``, the capabilities that change how a line looks to them) next to
 ``members_snapshot``: immutable, replaced on every membership or capability change,
-so the hot path reads them without the room lock. Membership events are sent after
-the room lock is released, from the snapshot taken under it; the one exception is
-the joiner's own JOIN echo, committed (``put_now``: queued, not sent) before the new
-snapshot is published, so that a client never sees a room's traffic before its JOIN.
+so the hot path reads them without the room lock.
+
+A room's own events (JOIN, PART, KICK, MODE, TOPIC) are committed to its members'
+outboxes under the room lock (``events.deliver_now``: queued, never sent; the outbox
+locks sit below all of these), so every member sees them in the order they changed
+the room, and a joiner's JOIN reaches it before the room's traffic does. Lines from
+users (PRIVMSG, NOTICE) carry no room state: they are staged and committed later.
 
 Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
 atomic in CPython, and a stale answer equals a lookup made a moment earlier. Reading
@@ -48,7 +51,7 @@ class Sink(Protocol):
 
     def put(self, data: bytes) -> None: ...
 
-    def put_now(self, data: bytes) -> None: ...
+    def put_now(self, data: bytes, lead: bool = False) -> None: ...
 
 
 class User:
@@ -141,6 +144,10 @@ class Topic:
     text: str
     setter: str
     set_at: int
+
+
+Announce = Callable[["Room", tuple[User, ...]], None]
+"""Tells a room's members of a change, under the room lock: (room, recipients)."""
 
 
 class Room:
@@ -298,12 +305,12 @@ class RoomTable:
                 room = self._rooms[key] = Room(name, modes=self.default_modes)
             return room
 
-    def join(self, user: User, name: str, join_line: Callable[[Room], bytes],
-             key: str | None = None) -> tuple[Room, tuple[User, ...]] | None:
+    def join(self, user: User, name: str, announce: Announce, key: str | None = None
+             ) -> tuple[Room, tuple[User, ...]] | None:
         """Add `user` to the room (created if need be; its first member is its operator)
-        if its modes let them in. Returns the room and the members who should see the
-        JOIN besides the joiner, or None if already a member. The joiner's own echo,
-        `join_line(room)`, is queued before anyone can send to it."""
+        if its modes let them in, and `announce` it to the members, the joiner included,
+        before anyone can send to it. Returns the room and the members besides the
+        joiner, or None if already a member."""
         if len(user.rooms) >= self.max_per_user and casefold(name) not in user.rooms:
             raise errors.TooManyRooms(name)
         while True:
@@ -319,20 +326,20 @@ class RoomTable:
                 with user.lock:
                     user.rooms[casefold(room.name)] = room
                     user.invites.discard(casefold(room.name))
-                user.outbox.put_now(join_line(room))  # before anyone can send to it
+                announce(room, (*others, user))
                 room._publish()
             return room, others
 
-    def part(self, user: User, name: str) -> tuple[Room, tuple[User, ...]]:
-        """Remove `user` from the room; returns it and the members before the part."""
+    def part(self, user: User, name: str, announce: Announce) -> Room:
+        """Remove `user` from the room, announced to the members (the leaver included)."""
         room = self.get(name)
         with room.lock:
             if user not in room.members:
                 raise errors.NotOnRoom(room.name)
-            before = room.members_snapshot
+            announce(room, room.members_snapshot)
             self._remove_member(room, user)
         self._drop_if_closed(room)
-        return room, before
+        return room
 
     def leave_all(self, user: User) -> set[User]:
         """Remove `user` from every room; returns everyone who shared one with it."""
@@ -347,17 +354,16 @@ class RoomTable:
         peers.discard(user)
         return peers
 
-    def kick(self, room: Room, by: User, target: User) -> tuple[User, ...]:
+    def kick(self, room: Room, by: User, target: User, announce: Announce) -> None:
         """Remove `target` (whatever its prefixes) on the order of `by`, a room or server
-        operator; returns the members before the kick."""
+        operator, announced to the members (the kicked included)."""
         with room.lock:
             require_operator(room, by)
             if target not in room.members:
                 raise errors.UserNotInRoom(target.nick, room.name)
-            before = room.members_snapshot
+            announce(room, room.members_snapshot)
             self._remove_member(room, target)
         self._drop_if_closed(room)
-        return before
 
     def _remove_member(self, room: Room, user: User) -> None:
         """Caller holds room.lock."""

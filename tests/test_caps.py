@@ -318,3 +318,14 @@ def test_a_bots_messages_carry_the_bot_tag_for_message_tags_clients(capped: Conn
     plain.expect_exact(":helper!~helper@127.0.0.1 PRIVMSG plain :beep")
     plain.send("WHOIS helper")
     plain.expect(r" 335 plain helper :")
+
+
+def test_labeled_room_changes_are_one_labeled_line(capped: Connect) -> None:
+    c = capped("lab", "labeled-response batch")
+    c.join("#lab")
+    c.send("@label=m MODE #lab +m")
+    c.expect_exact("@label=m :lab!~lab@127.0.0.1 MODE #lab +m")
+    c.send("@label=t TOPIC #lab :news")
+    c.expect_exact("@label=t :lab!~lab@127.0.0.1 TOPIC #lab :news")
+    c.send("@label=p PART #lab")
+    c.expect_exact("@label=p :lab!~lab@127.0.0.1 PART #lab")
