@@ -2,10 +2,12 @@
 from ircish import numerics as N
 from ircish.context import Context
 from ircish.registry import command
+from ircish.replies import require_this_server
 
 
 @command("ADMIN", usage="[<server>]", help="Show who runs this server and how to reach them.")
 def admin(ctx: Context, server: str = "") -> None:
+    require_this_server(ctx, server)
     s = ctx.settings
     ctx.reply(N.RPL_ADMINME, s.server_name, "Administrative info")
     ctx.reply(N.RPL_ADMINLOC1, s.admin_location)

@@ -2,7 +2,7 @@
 from ircish import numerics as N
 from ircish.context import Context
 from ircish.registry import command
-from ircish.replies import VERSION
+from ircish.replies import VERSION, require_this_server
 
 ABOUT = (
     f"{VERSION}: a multi-room IRC server in Python",
@@ -14,6 +14,7 @@ ABOUT = (
 
 @command("INFO", usage="[<server>]", help="Show what this server is and when it started.")
 def info(ctx: Context, server: str = "") -> None:
+    require_this_server(ctx, server)
     for line in ABOUT:
         ctx.reply(N.RPL_INFO, line)
     ctx.reply(N.RPL_INFO, f"Up since {ctx.server.created_text}")

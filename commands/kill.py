@@ -11,9 +11,12 @@ from ircish.registry import command
 log = logging.getLogger("ircish.oper")
 
 
-@command("KILL", usage="<nick> <reason>", oper_only=True,
+@command("KILL", usage="<nick> [<reason>]", oper_only=True,
          help="Disconnect a user from the server, with a reason everyone sees.")
-def kill(ctx: Context, nick: str, reason: str) -> None:
+def kill(ctx: Context, nick: str, reason: str = "") -> None:
+    # Modern makes the reason mandatory, but servers commonly accept `KILL nick`:
+    # refusing it helps nobody, so it gets a default.
+    reason = reason or "No reason given"
     victim = ctx.server.nicks.get(nick)
     if victim is None or not victim.registered:
         raise errors.NoSuchNick(nick)

@@ -1,9 +1,10 @@
 """MOTD: the message of the day."""
 from ircish.context import Context
 from ircish.registry import command
-from ircish.replies import send_motd
+from ircish.replies import require_this_server, send_motd
 
 
 @command("MOTD", usage="[<server>]", help="Show the message of the day.")
 def motd(ctx: Context, server: str = "") -> None:
+    require_this_server(ctx, server)
     send_motd(ctx)

@@ -4,11 +4,12 @@ import time
 from ircish import numerics as N
 from ircish.context import Context
 from ircish.registry import command
+from ircish.replies import require_this_server
 
 
 @command("TIME", usage="[<server>]", help="Show the server's local time.")
 def time_(ctx: Context, server: str = "") -> None:
-    # One server: any <server> given means this one (as MOTD and VERSION take it).
+    require_this_server(ctx, server)
     now = time.localtime()
     text = time.strftime("%A %B %d %Y -- %H:%M:%S ", now) + _utc_offset(now)
     ctx.reply(N.RPL_TIME, ctx.settings.server_name, text)

@@ -8,12 +8,15 @@ from ircish import numerics as N
 from ircish.context import Context
 from ircish.protocol import MAX_LINE, split_list
 from ircish.registry import command
+from ircish.replies import require_this_server
 from ircish.state import User
 
 
 @command("WHOIS", usage="[<server>] <nick>{,<nick>}",
          help="Show a user's name, host, rooms, idle time and away message.")
 def whois(ctx: Context, first: str, second: str = "") -> None:
+    if second:  # WHOIS <server> <nick>: the server is this one, or a nick on it
+        require_this_server(ctx, first)
     ctx.each(split_list(second or first), lambda nick: whois_one(ctx, nick))
 
 

@@ -29,6 +29,7 @@ def _error(name: str, numeric: str, text: str) -> type[IrcError]:
 
 
 NoSuchNick = _error("NoSuchNick", N.ERR_NOSUCHNICK, "No such nick/channel")
+NoSuchServer = _error("NoSuchServer", N.ERR_NOSUCHSERVER, "No such server")
 NoSuchRoom = _error("NoSuchRoom", N.ERR_NOSUCHCHANNEL, "No such channel")
 CannotSendToRoom = _error("CannotSendToRoom", N.ERR_CANNOTSENDTOCHAN, "Cannot send to channel")
 TooManyRooms = _error("TooManyRooms", N.ERR_TOOMANYCHANNELS, "You have joined too many channels")

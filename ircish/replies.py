@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, errors
 from . import numerics as N
 from .modes import MAX_KEY_LENGTH
-from .protocol import MAX_LINE
+from .protocol import MAX_LINE, mask_matches
 
 if TYPE_CHECKING:
     from .context import Context
@@ -34,6 +34,16 @@ def isupport_tokens(ctx: Context) -> list[str]:
         "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
         f"KEYLEN={MAX_KEY_LENGTH}",
     ]
+
+
+def require_this_server(ctx: Context, target: str) -> None:
+    """The optional <server> of INFO, VERSION, TIME, ADMIN, MOTD, WHOIS: this server's
+    name (a mask may match it) or a nick on it; anything else is 402 (RFC 2812 3.4)."""
+    if not target or mask_matches(target, ctx.settings.server_name):
+        return
+    user = ctx.server.nicks.get(target)
+    if user is None or not user.registered:
+        raise errors.NoSuchServer(target)
 
 
 def send_isupport(ctx: Context) -> None:

@@ -59,7 +59,7 @@ def test_operator_only_commands_answer_481_to_others(connect) -> None:
     bob.send("KILL")  # 481 comes before the parameters are looked at
     bob.expect_exact(f":{S} 481 bob :Permission Denied- You're not an IRC operator")
     bob.send("HELP KILL")
-    bob.expect_exact(f":{S} 704 bob KILL :Usage: KILL <nick> <reason>",
+    bob.expect_exact(f":{S} 704 bob KILL :Usage: KILL <nick> [<reason>]",
                      f":{S} 705 bob KILL :Disconnect a user from the server, with a reason "
                      "everyone sees. (server operators only)")
     alice.send("PING still-here")
@@ -73,7 +73,7 @@ def test_kill_disconnects_and_everyone_sees_why(connect) -> None:
     become_oper(alice)
     alice.send("KILL ghost :spam")
     alice.expect_exact(f":{S} 401 alice ghost :No such nick/channel")
-    alice.send("KILL bob")
+    alice.send("KILL")
     alice.expect_exact(f":{S} 461 alice KILL :Not enough parameters")
     carol.drain()
     alice.send("KILL bob :flooding the room")
