@@ -1,21 +1,43 @@
 """KICK: a room operator (or a server operator) removes members; the whole room, the
-kicked included, sees one KICK line per nick."""
+kicked included, sees one KICK line per nick.
+
+`KICK #room a,b` removes several members of one room; `KICK #a,#b x,y` pairs rooms
+with nicks (x from #a, y from #b), as RFC 2812 §3.2.8 allows. Any other count of
+rooms is a 461.
+"""
 from ircish import errors
 from ircish.context import Context
 from ircish.events import deliver_now, user_message
 from ircish.modes import require_operator
-from ircish.protocol import split_list
+from ircish.protocol import casefold, split_list
 from ircish.registry import command
 from ircish.state import Room, User
 
 
-@command("KICK", usage="<room> <nick>{,<nick>} [<reason>]",
-         help="Remove people from a room you operate, with an optional reason.")
-def kick(ctx: Context, room_name: str, nicks: str, reason: str = "") -> None:
+@command("KICK", usage="<room>{,<room>} <nick>{,<nick>} [<reason>]",
+         help="Remove people from a room you operate, with an optional reason "
+              "(KICK #room a,b; or KICK #a,#b x,y for x from #a and y from #b).")
+def kick(ctx: Context, rooms: str, nicks: str, reason: str = "") -> None:
+    for room_name, targets in by_room(split_list(rooms), split_list(nicks)):
+        ctx.each([room_name], lambda name: kick_from(ctx, name, targets, reason))
+
+
+def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
+    """Each room named, in order, with the nicks to remove from it (each once)."""
+    if not nicks or (len(rooms) != 1 and len(rooms) != len(nicks)):
+        raise errors.NeedMoreParams("KICK")
+    pairs = zip(rooms * len(nicks) if len(rooms) == 1 else rooms, nicks)
+    grouped: dict[str, tuple[str, dict[str, str]]] = {}
+    for room_name, nick in pairs:
+        _, targets = grouped.setdefault(casefold(room_name), (room_name, {}))
+        targets.setdefault(casefold(nick), nick)
+    return [(name, list(targets.values())) for name, targets in grouped.values()]
+
+
+def kick_from(ctx: Context, room_name: str, nicks: list[str], reason: str) -> None:
     room = ctx.server.rooms.get(room_name)
-    require_operator(room, ctx.user)  # 442/482 once, not once per nick
-    ctx.each(dict.fromkeys(split_list(nicks)),
-             lambda nick: kick_one(ctx, room.name, nick, reason))
+    require_operator(room, ctx.user)  # 442/482 once per room, not once per nick
+    ctx.each(nicks, lambda nick: kick_one(ctx, room.name, nick, reason))
 
 
 def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
