@@ -1,5 +1,5 @@
-"""INVITE: ask someone into a room. The invitation lets them past +i and bans (not a
-key or a full room) on their next JOIN of it; the room's operators who enabled
+"""INVITE: ask someone into a room. The invitation lets them past +i, bans and a full
+room (+l), not a key, on their next JOIN of it; the room's operators who enabled
 invite-notify see it too. `INVITE` alone lists your pending invitations."""
 from ircish import errors
 from ircish import numerics as N

@@ -215,7 +215,8 @@ class Room:
             raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+b)")
 
     def check_can_join(self, user: User, key: str | None) -> None:
-        """Caller holds the lock. An invitation passes +i and bans; an operator passes all."""
+        """Caller holds the lock. An invitation passes +i, bans and +l (a member asked
+        them in; most servers agree), never a key; an operator passes all."""
         if user.is_oper:
             return
         invited = casefold(self.name) in user.invites
@@ -225,7 +226,7 @@ class Room:
             raise errors.InviteOnlyRoom(self.name)
         if self.key is not None and key != self.key:
             raise errors.BadRoomKey(self.name)
-        if self.limit is not None and len(self.members) >= self.limit:
+        if not invited and self.limit is not None and len(self.members) >= self.limit:
             raise errors.RoomIsFull(self.name)
 
     def mode_string(self, show_key: bool) -> list[str]:
