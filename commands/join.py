@@ -17,6 +17,8 @@ def join(ctx: Context, rooms: str, keys: str = "") -> None:
         leave_all(ctx)
         return
     names = split_list(rooms)
+    if not names:
+        raise errors.NeedMoreParams("JOIN")  # `JOIN :` or `JOIN ,`
     given = split_list(keys)
     given += [""] * (len(names) - len(given))
     ctx.each(zip(names, given), lambda pair: join_one(ctx, *pair))

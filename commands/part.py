@@ -1,4 +1,5 @@
 """PART: leave rooms; every member, the leaver included, sees the PART."""
+from ircish import errors
 from ircish.context import Context
 from ircish.protocol import split_list
 from ircish.registry import command
@@ -9,7 +10,10 @@ from ircish.state import Room, User
 @command("PART", usage="<room>{,<room>} [<reason>]",
          help="Leave rooms, with an optional reason shown to their members.")
 def part(ctx: Context, rooms: str, reason: str = "") -> None:
-    ctx.each(split_list(rooms), lambda name: part_one(ctx, name, reason))
+    names = split_list(rooms)
+    if not names:
+        raise errors.NeedMoreParams("PART")  # `PART :` or `PART ,`
+    ctx.each(names, lambda name: part_one(ctx, name, reason))
 
 
 def part_one(ctx: Context, name: str, reason: str) -> None:

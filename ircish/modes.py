@@ -74,8 +74,9 @@ def parse_room_modes(room_name: str, modes: str, args: Iterable[str],
     modes being set "MUST" be), except `b`, which then asks for the list, and `-k`,
     which needs no key. Past `max_params` parameter modes the rest are ignored. Bad
     values (a limit that is not a positive number, a key with a comma) are problems
-    here, whoever sends them."""
-    pending = list(args)
+    here, whoever sends them. An empty argument (only the last can be: `+b :`) counts
+    as none, so it neither bans everyone nor comes back as an empty parameter."""
+    pending = [arg for arg in args if arg]
     parsed = ParsedModes([], [])
     unknown: set[str] = set()
     adding = True
