@@ -57,7 +57,7 @@ class Settings:
     server_name: str = option("ircish.local", "server name shown to clients", flag="name")
     network: str = option("ircish", "network name (NETWORK in 005)")
     rooms_file: Path | None = option(None, "rooms file (YAML); default ./rooms.yaml if present, "
-                                     "else just #general", flag="rooms")
+                                     "else none", flag="rooms")
     motd_file: Path | None = option(None, "message of the day file (default: a greeting)",
                                     flag="motd")
     no_motd: bool = option(False, "send 422 (no MOTD) instead of a message of the day")
@@ -102,7 +102,7 @@ class Settings:
     listen_backlog: int = option(1024, "listen() backlog", minimum=1)
     log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
     # resolved at start-up from the files above (not options)
-    rooms: list[RoomSpec] = field(default_factory=lambda: [RoomSpec("#general")])
+    rooms: list[RoomSpec] = field(default_factory=list)
     motd: str | None = DEFAULT_MOTD
     # set in the config file only (`opers:`), never on the command line
     opers: list[OperSpec] = field(default_factory=list)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ircish.config import (ConfigError, RoomSpec, Settings, example_config, load_config,
-                           load_rooms, settings_from_args)
+                           load_rooms, resolve_files, settings_from_args)
 from ircish.server import build_parser
 
 from ircish.opers import OperSpec, make_hash
@@ -249,3 +249,10 @@ def test_bad_room_modes_flag_is_refused(tmp_path: Path) -> None:
                           text=True, timeout=30, cwd=tmp_path)
     assert proc.returncode == 2
     assert "--room-modes: '+nl' is not flag modes among imnst" in proc.stderr
+
+
+def test_without_a_rooms_file_there_are_no_default_rooms(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./rooms.yaml here
+    assert resolve_files(Settings()).rooms == []
+    (tmp_path / "rooms.yaml").write_text('rooms:\n  - name: "#here"\n')
+    assert [spec.name for spec in resolve_files(Settings()).rooms] == ["#here"]
