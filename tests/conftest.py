@@ -77,3 +77,61 @@ def no_thread_crashes() -> Iterator[None]:
     yield
     threading.excepthook = previous
     assert not crashes, f"threads crashed: {[(c.thread, c.exc_value) for c in crashes]}"
+
+
+# --- rooms of clients (the conformance tests) ------------------------------------
+
+def src(nick: str) -> str:
+    return f":{nick}!~{nick}@127.0.0.1"
+
+
+@pytest.fixture
+def room(connect) -> Callable[..., list[Client]]:
+    """room("#chan", "foo", "bar"): the clients, joined in order (the first made the
+    room and is its operator), with everything so far drained."""
+    def make(name: str, *nicks: str) -> list[Client]:
+        clients = [connect(nick) for nick in nicks]
+        for client in clients:
+            client.join(name)
+        for client in clients:
+            client.drain()
+        return clients
+    return make
+
+
+@pytest.fixture
+def bare(start_server, connect) -> Callable[[str], Client]:
+    """Clients of a server with no default rooms (so LIST starts empty)."""
+    target: Server = start_server(rooms=[])
+    return lambda nick: connect(nick, target=target)
+
+
+# --- clients that negotiate capabilities (the IRCv3 tests) --------------------------
+
+TIME = r"time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"   # a server-time tag
+MSGID = r"msgid=[0-9a-f]+"
+
+Connect = Callable[..., Client]
+
+
+@pytest.fixture
+def capped(server: Server) -> Iterator[Connect]:
+    """capped(nick, caps): a client registered as a modern client does: CAP LS 302,
+    REQ of `caps`, NICK, USER, END (the module's `server` fixture decides the server)."""
+    clients: list[Client] = []
+
+    def make(nick: str, caps: str = "") -> Client:
+        c = Client(server.address, nick)
+        clients.append(c)
+        c.send("CAP LS 302")
+        c.expect(r" CAP \* LS :")
+        if caps:
+            c.send(f"CAP REQ :{caps}")
+            c.expect_exact(f":{SERVER_NAME} CAP * ACK :{caps}")
+        c.send("CAP END")
+        c.register(nick)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()

@@ -3,46 +3,19 @@ what a client that asked gets, and that a client that did not ask gets none of i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from ircish.server import Server
 
+from .conftest import MSGID, TIME, Connect
 from .conftest import SERVER_NAME as S
-from .ircclient import Client
-
-TIME = r"time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
-MSGID = r"msgid=[0-9a-f]+"
-
-Connect = Callable[..., Client]
 
 
 @pytest.fixture
 def server(start_server: Callable[..., Server]) -> Server:
     return start_server(flood_control=False)
-
-
-@pytest.fixture
-def capped(server: Server) -> Iterator[Connect]:
-    """A registered client that negotiated `caps` (CAP LS 302, REQ, END)."""
-    clients: list[Client] = []
-
-    def make(nick: str, caps: str = "") -> Client:
-        c = Client(server.address, nick)
-        clients.append(c)
-        c.send("CAP LS 302")
-        c.expect(r" CAP \* LS :")
-        if caps:
-            c.send(f"CAP REQ :{caps}")
-            c.expect_exact(f":{S} CAP * ACK :{caps}")
-        c.send("CAP END")
-        c.register(nick)
-        return c
-
-    yield make
-    for c in clients:
-        c.close()
 
 
 def test_ls_302_lists_every_capability_and_req_is_all_or_nothing(capped: Connect) -> None:
