@@ -23,12 +23,7 @@ def invite(ctx: Context, nick: str = "", room_name: str = "") -> None:
     if target is None or not target.registered:
         raise errors.NoSuchNick(nick)
     room = ctx.server.rooms.get(room_name)
-    prefixes = room.members.get(user)
-    if not user.is_oper:
-        if prefixes is None:
-            raise errors.NotOnRoom(room.name)
-        if "i" in room.modes and "@" not in prefixes:
-            raise errors.ChanOpPrivsNeeded(room.name)
+    room.check_member_may(user, unless="i")
     if room.has(target):
         raise errors.UserOnRoom(target.nick, room.name)
     with target.lock:

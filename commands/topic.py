@@ -25,12 +25,7 @@ def topic(ctx: Context, name: str, text: str | None = None) -> None:
         return
     text = text[: ctx.settings.topic_length]
     with room.lock:
-        prefixes = room.members.get(user)
-        if not user.is_oper:
-            if prefixes is None:
-                raise errors.NotOnRoom(room.name)
-            if "t" in room.modes and "@" not in prefixes:
-                raise errors.ChanOpPrivsNeeded(room.name)
+        prefixes = room.check_member_may(user, unless="t")
         room.topic = Topic(text, user.prefix, int(time.time())) if text else None
         members = room.members_snapshot
         recipients = members if prefixes is not None else (*members, user)  # an oper outside

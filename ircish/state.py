@@ -214,6 +214,18 @@ class Room:
         if self.is_banned(user):
             raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+b)")
 
+    def check_member_may(self, user: User, unless: str) -> str | None:
+        """Members may (set the topic, invite) until the room has mode `unless` (+t,
+        +i); then only its operators; server operators always. Returns the user's
+        prefixes (None: a server operator outside the room)."""
+        prefixes = self.members.get(user)
+        if not user.is_oper:
+            if prefixes is None:
+                raise errors.NotOnRoom(self.name)
+            if unless in self.modes and "@" not in prefixes:
+                raise errors.ChanOpPrivsNeeded(self.name)
+        return prefixes
+
     def check_can_join(self, user: User, key: str | None) -> None:
         """Caller holds the lock. An invitation passes +i, bans and +l (a member asked
         them in; most servers agree), never a key; an operator passes all."""
