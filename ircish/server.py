@@ -19,14 +19,14 @@ from types import FrameType
 from . import numerics as N
 from .config import ConfigError, Settings, add_arguments, example_config, settings_from_args
 from .connection import Connection
+from .events import deliver, user_message
+from .history import NickHistory
+from .monitor import Monitors
 from .outbox import Writer, delivery_batch
 from .protocol import Message
 from .registry import PluginError, Registry, builtin_registry
-from .events import deliver, user_message
-from .transport import TlsTransport, server_context
-from .monitor import Monitors
-from .history import NickHistory
 from .state import NickTable, RoomTable, User
+from .transport import TlsTransport, server_context
 
 log = logging.getLogger("ircish.server")
 
