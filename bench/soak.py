@@ -14,6 +14,8 @@ import sys
 import time
 
 from .loadgen import proc_status, raise_fd_limit
+from ircish.opers import make_hash
+
 from .servers import Ircish
 
 CORPUS = [
@@ -25,7 +27,31 @@ CORPUS = [
     "CAP END", "USER u 0 * :real", "ISON {n} x y", "USERHOST {n}", "LUSERS", "MOTD",
     "VERSION", "HELP {r}", "/msg #soak slash {r}", "@tag=v;+c=x PRIVMSG #soak :tagged",
     ":fake!u@h PRIVMSG #soak :spoof", "PRIVMSG #soak :\x01ACTION dances\x01", "QUIT :{r}",
+    # issue 6: modes, moderation, capabilities, queries
+    "MODE #soak +ov-b {n} {n} *!*@{r}", "MODE #soak +bbb a{r} {n} *", "MODE #soak b",
+    "MODE #soak +kl key{d} {d}", "MODE #soak -kl *", "MODE #soak +imnst", "MODE #soak -imnst",
+    "MODE #soak +v {n}", "MODE {n} +B", "MODE {n} -o", "INVITE {n} #soak", "INVITE",
+    "KICK #soak,#other{d} {n},{n} :out", "OPER admin soak", "KILL {n} :bye", "CHGHOST {n} u h",
+    "CAP REQ :server-time message-tags echo-message labeled-response batch",
+    "CAP REQ :multi-prefix userhost-in-names extended-join away-notify setname",
+    "CAP REQ :-echo-message", "@label=l{r} WHOIS {n}", "@label=j{r} JOIN #soak{d}",
+    "@+typing=active TAGMSG #soak", "@+r={r} PRIVMSG {n} :tag", "SETNAME :new {r}",
+    "MONITOR + {n},s{d}", "MONITOR - {n}", "MONITOR L", "MONITOR S", "MONITOR C",
+    "WHO #soak %tcuihsnfdlaor,{d}", "WHO {n} %na", "LIST >{d}", "LIST #so*,!#o*",
+    "TIME", "INFO", "ADMIN", "PRIVMSG @#soak :ops {r}", "NAMES #soak{d}",
 ]
+
+
+class OperatedIrcish(Ircish):
+    """ircish with a server operator (admin / soak), so OPER, KILL, CHGHOST and the
+    operators' overrides are soaked too."""
+
+    def command(self, port: int) -> list[str]:
+        config = self.tmp / "soak.yaml"
+        config.write_text(f'opers:\n  - name: admin\n    password: "{make_hash("soak")}"\n')
+        return [*super().command(port), "--config", str(config)]
+
+
 NASTY = [b"\x00", b"\r", b"\xff", b"\xc3", b" ", b":", b"@", b",", b"#", b"\x01", b"*"]
 
 
@@ -125,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     raise_fd_limit()
-    peer = Ircish("ircish")
+    peer = OperatedIrcish("ircish")
     peer.start()
     rng = random.Random(args.seed)
     soakers = [Soaker(peer.port, i, random.Random(rng.random())) for i in range(args.connections)]

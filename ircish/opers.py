@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TextIO
@@ -89,6 +90,18 @@ def verify(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, key)
 
 
+# Every check runs on this one thread: a check takes about 16 MiB (scrypt's working
+# memory, which the C allocator tends to keep per thread) and tens of ms of CPU, so a
+# crowd sending OPER costs at most one core and one such buffer, and each sender's own
+# reader thread waits its turn.
+_checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oper-check")
+
+
+def check(password: str, stored: str) -> bool:
+    """`verify`, on the one checking thread."""
+    return _checker.submit(verify, password, stored).result()
+
+
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     return make_hash("", salt=b"\0" * SALT_LENGTH)
@@ -97,12 +110,14 @@ def _dummy_hash() -> str:
 def authenticate(opers: list[OperSpec], name: str, password: str) -> OperSpec:
     """The operator entry `name` with this `password`: 491 for an unknown name, 464
     for a wrong password. An unknown name costs a hash too, so that timing does not
-    tell which names exist."""
+    tell which names exist (unless there are none: then no check is made at all)."""
+    if not opers:
+        raise errors.NoOperHost()
     spec = next((o for o in opers if o.name == name), None)
     if spec is None:
-        verify(password, _dummy_hash())
+        check(password, _dummy_hash())
         raise errors.NoOperHost()
-    if not verify(password, spec.password_hash):
+    if not check(password, spec.password_hash):
         raise errors.PasswordMismatch()
     return spec
 

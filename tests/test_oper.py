@@ -161,3 +161,25 @@ def test_chghost_is_seen_by_those_with_the_capability(connect, server) -> None:
         admin.expect_exact(f":{S} 401 admin nobody :No such nick/channel")
     finally:
         watcher.close()
+
+
+def test_three_failed_opers_on_one_connection_end_its_guessing(connect) -> None:
+    guesser = connect("guesser")
+    for guess in ("a", "b", "c"):
+        guesser.send(f"OPER admin {guess}")
+        guesser.expect_exact(f":{S} 464 guesser :Password incorrect")
+    guesser.send("OPER admin :s3cret phrase")  # right, but no longer checked here
+    guesser.expect_exact(f":{S} 464 guesser :Password incorrect")
+    fresh = connect("fresh")
+    become_oper(fresh)
+
+
+def test_oper_on_a_server_without_operators_is_491(start_server) -> None:
+    server = start_server()  # no opers: configured
+    c = Client(server.address, "nobody")
+    try:
+        c.register("nobody")
+        c.send("OPER admin :anything")
+        c.expect_exact(f":{S} 491 nobody :No O-lines for your host")
+    finally:
+        c.close()
