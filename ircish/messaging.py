@@ -80,10 +80,11 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
             raise errors.NoSuchNick(name)
         event = user_message(user, command, peer.nick, *params, text=text,
                              client_tags=client_tags, msgid=True)
-        if peer is not user:
-            deliver([peer], event, need=need)
-        elif user.tag_profile & need == need:
-            put_aside(user.outbox, event.for_user(user))  # not a labeled reply
+        if peer.tag_profile & need == need:
+            if peer is not user:
+                peer.send(event.for_user(peer))
+            else:
+                put_aside(user.outbox, event.for_user(user))  # not a labeled reply
         away = peer.away
         if away is not None and not quiet:
             ctx.reply(N.RPL_AWAY, peer.nick, away)
