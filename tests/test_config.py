@@ -179,6 +179,9 @@ def test_printed_config_loads_back_to_the_defaults(tmp_path: Path) -> None:
     assert load_config(config(tmp_path, example_config())) == Settings()
 
 
+HASH = make_hash("pw")
+
+
 @pytest.mark.parametrize("text,line,problem", [
     ("port: 7000\nprot: 7001\n", 2, "unknown setting 'prot'"),
     ("port: seven\n", 1, "port: must be a whole number"),
@@ -190,39 +193,6 @@ def test_printed_config_loads_back_to_the_defaults(tmp_path: Path) -> None:
     ("- port\n", 1, "expected a mapping of settings"),
     ("port: [1\n", 2, "invalid YAML"),
     ("sendq: 10\n", 1, "sendq: must be at least 4096"),
-])
-def test_bad_config_files_fail_with_file_and_line(tmp_path: Path, text: str, line: int,
-                                                   problem: str) -> None:
-    path = config(tmp_path, text)
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value).startswith(f"{path}:{line}: "), info.value
-    assert problem in str(info.value)
-
-
-def test_bad_flag_values_are_refused(tmp_path: Path) -> None:
-    proc = subprocess.run([*SERVER, "--port", "0", "--sendq", "5"], capture_output=True,
-                          text=True, timeout=30, cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "--sendq: must be at least 4096" in proc.stderr
-
-
-# --- server operators and room modes in the config file --------------------------------
-
-def test_opers_are_read_from_the_config_file_as_hashes(tmp_path: Path) -> None:
-    hashed = make_hash("pw")
-    path = config(tmp_path, f'port: 7000\nopers:\n  - name: alice\n    password: "{hashed}"\n'
-                            f'  - {{name: bob, password: "{hashed}"}}\nroom-modes: +ntm\n')
-    s = load_config(path)
-    assert s.opers == [OperSpec("alice", hashed), OperSpec("bob", hashed)]
-    assert s.room_modes == "+ntm"
-    assert "pw" not in repr(s.opers)
-
-
-HASH = make_hash("pw")
-
-
-@pytest.mark.parametrize("text,line,problem", [
     ('opers:\n  - name: alice\n    password: hunter2\n', 3,
      "opers: the password of alice is not a password hash (make one with "
      "'ircish-server --hash-password'"),
@@ -235,8 +205,8 @@ HASH = make_hash("pw")
     ('\nroom-modes: +nx\n', 2, "room-modes: '+nx' is not flag modes among imnst (e.g. +nt)"),
     ('room-modes: +k\n', 1, "room-modes: '+k' is not flag modes among imnst"),
 ])
-def test_bad_opers_and_room_modes_fail_with_file_and_line(tmp_path: Path, text: str, line: int,
-                                                          problem: str) -> None:
+def test_bad_config_files_fail_with_file_and_line(tmp_path: Path, text: str, line: int,
+                                                   problem: str) -> None:
     path = config(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         load_config(path)
@@ -244,11 +214,28 @@ def test_bad_opers_and_room_modes_fail_with_file_and_line(tmp_path: Path, text: 
     assert problem in str(info.value)
 
 
-def test_bad_room_modes_flag_is_refused(tmp_path: Path) -> None:
-    proc = subprocess.run([*SERVER, "--port", "0", "--room-modes", "+nl"], capture_output=True,
+@pytest.mark.parametrize("flag,value,problem", [
+    ("--sendq", "5", "--sendq: must be at least 4096"),
+    ("--room-modes", "+nl", "--room-modes: '+nl' is not flag modes among imnst"),
+])
+def test_bad_flag_values_are_refused(tmp_path: Path, flag: str, value: str,
+                                     problem: str) -> None:
+    proc = subprocess.run([*SERVER, "--port", "0", flag, value], capture_output=True,
                           text=True, timeout=30, cwd=tmp_path)
     assert proc.returncode == 2
-    assert "--room-modes: '+nl' is not flag modes among imnst" in proc.stderr
+    assert problem in proc.stderr
+
+
+# --- server operators and room modes in the config file --------------------------------
+
+def test_opers_are_read_from_the_config_file_as_hashes(tmp_path: Path) -> None:
+    hashed = make_hash("pw")
+    path = config(tmp_path, f'port: 7000\nopers:\n  - name: alice\n    password: "{hashed}"\n'
+                            f'  - {{name: bob, password: "{hashed}"}}\nroom-modes: +ntm\n')
+    s = load_config(path)
+    assert s.opers == [OperSpec("alice", hashed), OperSpec("bob", hashed)]
+    assert s.room_modes == "+ntm"
+    assert "pw" not in repr(s.opers)
 
 
 def test_without_a_rooms_file_there_are_no_default_rooms(tmp_path: Path, monkeypatch) -> None:
