@@ -91,10 +91,7 @@ def room(connect) -> Callable[..., list[Client]]:
     room and is its operator), with everything so far drained."""
     def make(name: str, *nicks: str) -> list[Client]:
         clients = [connect(nick) for nick in nicks]
-        for client in clients:
-            client.join(name)
-        for client in clients:
-            client.drain()
+        together(name, *clients)
         return clients
     return make
 
@@ -135,3 +132,11 @@ def capped(server: Server) -> Iterator[Connect]:
     yield make
     for c in clients:
         c.close()
+
+
+def together(room: str, *clients: Client) -> None:
+    """The clients join the room in order, then each reads what that brought it."""
+    for client in clients:
+        client.join(room)
+    for client in clients:
+        client.drain()

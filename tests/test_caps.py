@@ -9,7 +9,7 @@ import pytest
 
 from ircish.server import Server
 
-from .conftest import MSGID, TIME, Connect
+from .conftest import MSGID, TIME, Connect, together
 from .conftest import SERVER_NAME as S
 
 
@@ -36,10 +36,7 @@ def test_server_time_tags_relayed_messages_only_for_those_who_asked(capped: Conn
     timed = capped("timed", "server-time")
     plain = capped("plain")
     sender = capped("sender")
-    for c in (timed, plain, sender):
-        c.join("#t")
-    timed.drain()
-    plain.drain()
+    together("#t", timed, plain, sender)
     sender.send("PRIVMSG #t :hello")
     timed.expect(rf"^@{TIME} :sender!~sender@127\.0\.0\.1 PRIVMSG #t :hello$")
     plain.expect_exact(":sender!~sender@127.0.0.1 PRIVMSG #t :hello")
@@ -62,9 +59,7 @@ def test_server_time_stamp_is_now_in_utc(capped: Connect) -> None:
 def test_echo_message_returns_the_senders_own_message_with_its_tags(capped: Connect) -> None:
     echo = capped("echo", "echo-message message-tags server-time")
     peer = capped("peer", "message-tags")
-    for c in (echo, peer):
-        c.join("#e")
-    echo.drain()
+    together("#e", echo, peer)
     echo.send("@+draft/reply=abc PRIVMSG #e :hi all")
     m = peer.expect(rf"^@({MSGID});\+draft/reply=abc :echo!~echo@127\.0\.0\.1 PRIVMSG #e :hi all$")
     e = echo.expect(rf"^@{TIME};({MSGID});\+draft/reply=abc :echo!~echo@127\.0\.0\.1 "
@@ -86,10 +81,7 @@ def test_client_tags_reach_only_message_tags_clients(capped: Connect) -> None:
     tagged = capped("tagged", "message-tags")
     plain = capped("plain")
     sender = capped("sender", "message-tags")
-    for c in (tagged, plain, sender):
-        c.join("#m")
-    tagged.drain()
-    plain.drain()
+    together("#m", tagged, plain, sender)
     sender.send(r"@+example.org/x=a\sb;+y PRIVMSG #m :tagged text")
     tagged.expect(rf"^@{MSGID};\+example\.org/x=a\\sb;\+y :sender!~sender@127\.0\.0\.1 "
                   r"PRIVMSG #m :tagged text$")
@@ -107,10 +99,7 @@ def test_tagmsg_goes_only_to_message_tags_clients(capped: Connect) -> None:
     tagged = capped("tagged", "message-tags")
     plain = capped("plain")
     sender = capped("sender", "message-tags")
-    for c in (tagged, plain, sender):
-        c.join("#m")
-    tagged.drain()
-    plain.drain()
+    together("#m", tagged, plain, sender)
     sender.send("@+typing=active TAGMSG #m")
     tagged.expect(rf"^@{MSGID};\+typing=active :sender!~sender@127\.0\.0\.1 TAGMSG #m$")
     plain.assert_silent()
@@ -123,9 +112,7 @@ def test_tagmsg_goes_only_to_message_tags_clients(capped: Connect) -> None:
 def test_a_client_may_send_4094_bytes_of_tag_data_and_not_one_more(capped: Connect) -> None:
     sender = capped("sender", "message-tags echo-message")
     other = capped("other", "message-tags")
-    for c in (sender, other):
-        c.join("#big")
-    sender.drain()
+    together("#big", sender, other)
     at_limit = f"@foo=bar;+baz={'a' * 4081} TAGMSG #big"  # a 4096-byte tag section
     assert at_limit.index("TAGMSG") == 4096
     sender.send(at_limit)
@@ -179,9 +166,7 @@ def test_labeled_echo_message_is_the_labeled_reply(capped: Connect) -> None:
 def test_extended_join_shows_account_and_realname(capped: Connect) -> None:
     ext = capped("ext", "extended-join")
     plain = capped("plain")
-    for c in (ext, plain):
-        c.join("#x")
-    ext.drain()
+    together("#x", ext, plain)
     joiner = capped("joiner")
     joiner.join("#x")
     ext.expect_exact(":joiner!~joiner@127.0.0.1 JOIN #x * :Test User")
@@ -192,10 +177,7 @@ def test_away_notify_tells_room_mates_of_away_changes_and_away_joiners(capped: C
     watcher = capped("watcher", "away-notify")
     plain = capped("plain")
     mover = capped("mover")
-    for c in (watcher, plain, mover):
-        c.join("#a")
-    watcher.drain()
-    plain.drain()
+    together("#a", watcher, plain, mover)
     mover.send("AWAY :lunch")
     mover.expect(r" 306 ")
     watcher.expect_exact(":mover!~mover@127.0.0.1 AWAY :lunch")
@@ -256,9 +238,7 @@ def test_statusmsg_reaches_only_the_operators(capped: Connect) -> None:
 def test_cap_req_after_joining_changes_what_arrives(capped: Connect) -> None:
     late = capped("late")
     talker = capped("talker")
-    for c in (late, talker):
-        c.join("#late")
-    late.drain()
+    together("#late", late, talker)
     late.send("CAP REQ server-time")
     late.expect_exact(f":{S} CAP late ACK :server-time")
     talker.send("PRIVMSG #late :now with time")
