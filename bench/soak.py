@@ -14,7 +14,7 @@ import sys
 import time
 
 from .loadgen import proc_status, raise_fd_limit
-from ircish.opers import make_hash
+from ircish.server.opers import make_hash
 
 from .servers import Ircish
 

@@ -1,8 +1,8 @@
 """ADMIN: who runs this server and how to reach them (from the settings)."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import require_this_server
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import require_this_server
 
 
 @command("ADMIN", usage="[<server>]", help="Show who runs this server and how to reach them.")

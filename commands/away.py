@@ -1,9 +1,9 @@
 """AWAY: mark yourself away; people who message you get your away text, and those
 sharing a room with you who enabled away-notify see the change as it happens."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.events import deliver, user_message
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.events import deliver, user_message
+from ircish.server.registry import command
 
 
 @command("AWAY", usage="[<text>]",

@@ -1,11 +1,11 @@
 """CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END.
 
 What is offered, and what each capability changes, is in `ircish/caps.py`."""
-from ircish import caps, errors
-from ircish.context import Context
+from ircish.server import caps, errors
+from ircish.server.context import Context
 from ircish.protocol import MAX_LINE, Message, number
-from ircish.registry import command
-from ircish.replies import complete_registration
+from ircish.server.registry import command
+from ircish.server.replies import complete_registration
 
 
 def _cap_reply(ctx: Context, sub: str, text: str, more: bool = False) -> None:

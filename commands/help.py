@@ -1,9 +1,9 @@
 """HELP: every command's usage and help, straight from the registry (commands for
 server operators are marked as such)."""
-from ircish import errors
+from ircish.server import errors
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import Command, command
+from ircish.server.context import Context
+from ircish.server.registry import Command, command
 
 
 @command("HELP", usage="[<command>]", aliases=("HELPOP",),

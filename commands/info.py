@@ -1,8 +1,8 @@
 """INFO: what this server is, in a few lines."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import VERSION, require_this_server
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import VERSION, require_this_server
 
 ABOUT = (
     f"{VERSION}: a multi-room IRC server in Python",

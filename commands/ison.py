@@ -1,7 +1,7 @@
 """ISON: which of these nicks are online (used by clients' notify lists)."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.registry import command
 
 
 @command("ISON", usage="<nick>...", help="Tell which of the given nicks are online.")

@@ -1,12 +1,12 @@
 """JOIN: enter rooms, creating them if need be; `JOIN 0` leaves every room."""
-from ircish import errors
-from ircish.commands.part import part_one  # JOIN 0 is PART of every room
-from ircish.context import Context
-from ircish.events import Event, deliver, deliver_now, user_message
+from ircish.server import errors
+from ircish.server.commands.part import part_one  # JOIN 0 is PART of every room
+from ircish.server.context import Context
+from ircish.server.events import Event, deliver, deliver_now, user_message
 from ircish.protocol import is_valid_room_name, split_list
-from ircish.registry import command
-from ircish.replies import send_names, send_topic
-from ircish.state import Room, User
+from ircish.server.registry import command
+from ircish.server.replies import send_names, send_topic
+from ircish.server.state import Room, User
 
 
 @command("JOIN", usage="<room>{,<room>} [<key>{,<key>}]",

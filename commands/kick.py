@@ -5,13 +5,13 @@ kicked included, sees one KICK line per nick.
 with nicks (x from #a, y from #b), as RFC 2812 §3.2.8 allows. Any other count of
 rooms is a 461.
 """
-from ircish import errors
-from ircish.context import Context
-from ircish.events import deliver_now, user_message
-from ircish.modes import require_operator
+from ircish.server import errors
+from ircish.server.context import Context
+from ircish.server.events import deliver_now, user_message
+from ircish.server.modes import require_operator
 from ircish.protocol import casefold, split_list
-from ircish.registry import command
-from ircish.state import Room, User
+from ircish.server.registry import command
+from ircish.server.state import Room, User
 
 
 @command("KICK", usage="<room>{,<room>} <nick>{,<nick>} [<reason>]",

@@ -3,10 +3,10 @@
 with it sees it QUIT with `Killed (<oper> (<reason>))`."""
 import logging
 
-from ircish import errors
-from ircish.context import Context
-from ircish.events import deliver, user_message
-from ircish.registry import command
+from ircish.server import errors
+from ircish.server.context import Context
+from ircish.server.events import deliver, user_message
+from ircish.server.registry import command
 
 log = logging.getLogger("ircish.oper")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Callable
 
 from ircish import numerics as N
-from ircish.context import Context
+from ircish.server.context import Context
 from ircish.protocol import casefold, mask_matches, number, split_list
-from ircish.registry import command
-from ircish.state import Room
+from ircish.server.registry import command
+from ircish.server.state import Room
 
 Condition = Callable[[Room], bool]
 

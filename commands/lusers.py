@@ -1,7 +1,7 @@
 """LUSERS: how many users and rooms the server has."""
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import send_lusers
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import send_lusers
 
 
 @command("LUSERS", usage="[<mask>] [<server>]", help="Show user and room counts.")

@@ -1,7 +1,7 @@
 """MOTD: the message of the day."""
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import require_this_server, send_motd
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import require_this_server, send_motd
 
 
 @command("MOTD", usage="[<server>]", help="Show the message of the day.")

@@ -1,9 +1,9 @@
 """NAMES: who is in a room (a secret room answers only its members)."""
 from ircish import numerics as N
-from ircish.context import Context
+from ircish.server.context import Context
 from ircish.protocol import split_list
-from ircish.registry import command
-from ircish.replies import send_names
+from ircish.server.registry import command
+from ircish.server.replies import send_names
 
 
 @command("NAMES", usage="[<room>{,<room>}]", help="List the members of rooms.")

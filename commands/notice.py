@@ -1,7 +1,7 @@
 """NOTICE: like PRIVMSG, but never answered automatically (no errors, no away)."""
-from ircish.context import Context
-from ircish.messaging import relay
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.messaging import relay
+from ircish.server.registry import command
 
 
 @command("NOTICE", usage="<target>{,<target>} <text>", min_params=0,

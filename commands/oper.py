@@ -2,13 +2,13 @@
 (`opers:`, stored as hashes; see `ircish/opers.py`)."""
 import logging
 
-from ircish import errors
+from ircish.server import errors
 from ircish import numerics as N
-from ircish.commands.mode import send_user_modes, set_user_mode
-from ircish.context import Context
-from ircish.modes import Change
-from ircish.opers import authenticate
-from ircish.registry import command
+from ircish.server.commands.mode import send_user_modes, set_user_mode
+from ircish.server.context import Context
+from ircish.server.modes import Change
+from ircish.server.opers import authenticate
+from ircish.server.registry import command
 
 log = logging.getLogger("ircish.oper")
 

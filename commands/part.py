@@ -1,10 +1,10 @@
 """PART: leave rooms; every member, the leaver included, sees the PART."""
-from ircish import errors
-from ircish.context import Context
+from ircish.server import errors
+from ircish.server.context import Context
 from ircish.protocol import split_list
-from ircish.registry import command
-from ircish.events import deliver_now, user_message
-from ircish.state import Room, User
+from ircish.server.registry import command
+from ircish.server.events import deliver_now, user_message
+from ircish.server.state import Room, User
 
 
 @command("PART", usage="<room>{,<room>} [<reason>]",

@@ -1,7 +1,7 @@
 """PASS: the connection password, given before NICK/USER."""
-from ircish import errors
-from ircish.context import Context
-from ircish.registry import command
+from ircish.server import errors
+from ircish.server.context import Context
+from ircish.server.registry import command
 
 
 @command("PASS", usage="<password>", before_registration=True,

@@ -1,8 +1,8 @@
 """PING: the client checks the server is alive (and measures lag)."""
-from ircish import errors
-from ircish.context import Context
+from ircish.server import errors
+from ircish.server.context import Context
 from ircish.protocol import Message
-from ircish.registry import command
+from ircish.server.registry import command
 
 
 @command("PING", usage="<token>", min_params=0, before_registration=True,

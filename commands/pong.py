@@ -1,6 +1,6 @@
 """PONG: the answer to the server's keep-alive PING (any input resets the timer)."""
-from ircish.context import Context
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.registry import command
 
 
 @command("PONG", usage="[<token>] [<token>]", before_registration=True,

@@ -1,7 +1,7 @@
 """PRIVMSG: a message to rooms or nicks (`/msg bob hi`)."""
-from ircish.context import Context
-from ircish.messaging import relay
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.messaging import relay
+from ircish.server.registry import command
 
 
 @command("PRIVMSG", usage="<target>{,<target>} <text>", aliases=("MSG",), min_params=0,

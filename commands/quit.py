@@ -1,6 +1,6 @@
 """QUIT: leave the server; everyone who shares a room sees it once."""
-from ircish.context import Context
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.registry import command
 
 
 @command("QUIT", usage="[<reason>]", before_registration=True,

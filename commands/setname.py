@@ -1,9 +1,9 @@
 """SETNAME: change your real name while connected (IRCv3 setname); the people you
 share a room with see it if they enabled the capability."""
-from ircish.context import Context
-from ircish.events import deliver, user_message
+from ircish.server.context import Context
+from ircish.server.events import deliver, user_message
 from ircish.protocol import Message
-from ircish.registry import command
+from ircish.server.registry import command
 
 
 @command("SETNAME", usage="<realname>",

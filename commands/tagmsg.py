@@ -1,8 +1,8 @@
 """TAGMSG: a message with tags and no text (typing notices, reactions), for clients
 that enabled message-tags."""
-from ircish.context import Context
-from ircish.messaging import relay
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.messaging import relay
+from ircish.server.registry import command
 
 
 @command("TAGMSG", usage="<target>{,<target>}", min_params=0,

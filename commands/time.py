@@ -2,9 +2,9 @@
 import time
 
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import require_this_server
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import require_this_server
 
 
 @command("TIME", usage="[<server>]", help="Show the server's local time.")

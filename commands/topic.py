@@ -2,12 +2,12 @@
 operators) set it; a secret room's topic is shown only to its members."""
 import time
 
-from ircish import errors
-from ircish.context import Context
-from ircish.registry import command
-from ircish.events import deliver_now, user_message
-from ircish.replies import send_topic
-from ircish.state import Topic
+from ircish.server import errors
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.events import deliver_now, user_message
+from ircish.server.replies import send_topic
+from ircish.server.state import Topic
 
 
 @command("TOPIC", usage="<room> [<text>]",

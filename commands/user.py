@@ -1,8 +1,8 @@
 """USER: the username and real name, the second half of registration."""
-from ircish import errors
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import complete_registration
+from ircish.server import errors
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import complete_registration
 
 USERNAME_LENGTH = 16
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.[]{}\\`^|")

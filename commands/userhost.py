@@ -1,7 +1,7 @@
 """USERHOST: user@host of up to five nicks (clients use it to learn their own host)."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
+from ircish.server.context import Context
+from ircish.server.registry import command
 
 
 @command("USERHOST", usage="<nick>...", help="Show user@host for up to five nicks.")

@@ -1,8 +1,8 @@
 """VERSION: the server's software version and features."""
 from ircish import numerics as N
-from ircish.context import Context
-from ircish.registry import command
-from ircish.replies import VERSION, require_this_server, send_isupport
+from ircish.server.context import Context
+from ircish.server.registry import command
+from ircish.server.replies import VERSION, require_this_server, send_isupport
 
 
 @command("VERSION", usage="[<server>]", help="Show the server's version.")

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 
 from ircish import numerics as N
-from ircish.context import Context
+from ircish.server.context import Context
 from ircish.protocol import Message, casefold, is_room_name, mask_matches
-from ircish.registry import command
-from ircish.state import Room, User
+from ircish.server.registry import command
+from ircish.server.state import Room, User
 
 WHOX_ORDER = "tcuihsnfdlaor"
 

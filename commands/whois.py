@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import time
 
-from ircish import errors
+from ircish.server import errors
 from ircish import numerics as N
-from ircish.context import Context
+from ircish.server.context import Context
 from ircish.protocol import MAX_LINE, split_list
-from ircish.registry import command
-from ircish.replies import require_this_server
-from ircish.state import User
+from ircish.server.registry import command
+from ircish.server.replies import require_this_server
+from ircish.server.state import User
 
 
 @command("WHOIS", usage="[<server>] <nick>{,<nick>}",

@@ -1,11 +1,11 @@
 """WHOWAS: who recently used a nick (clients ask after a WHOIS finds no one)."""
 import time
 
-from ircish import errors
+from ircish.server import errors
 from ircish import numerics as N
-from ircish.context import Context
+from ircish.server.context import Context
 from ircish.protocol import number
-from ircish.registry import command
+from ircish.server.registry import command
 
 
 @command("WHOWAS", usage="<nick> [<count>] [<server>]",

@@ -7,8 +7,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from ircish.config import RoomSpec, Settings
-from ircish.server import Server
+from ircish.server.config import RoomSpec, Settings
+from ircish.server.server import Server
 
 from .ircclient import Client
 

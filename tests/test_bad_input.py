@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until

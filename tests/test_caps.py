@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .conftest import MSGID, TIME, Connect, together
 from .conftest import SERVER_NAME as S

@@ -14,7 +14,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from ircish.client.app import ChatApp, history_file, parse_args
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .ircclient import Client
 

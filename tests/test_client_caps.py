@@ -14,7 +14,7 @@ from ircish.client.connection import Connection, Event
 from ircish.client.messages import render_line
 from ircish.client.model import ClientModel
 from ircish.protocol import Message, parse_line
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .ircclient import Client
 

@@ -5,16 +5,18 @@ import dataclasses
 
 import pytest
 
+from ircish.commandspec import CommandTable, builtin_plugin_folder, read_folder
+
 from ircish.client.commands import (Catalog, CloseBuffer, Error, Info, OpenQuery, Quit, Say,
                                     Send, SwitchTo, Where, interpret, messages_for, split_text,
                                     text_budget)
 from ircish.protocol import MAX_LINE, Message
-from ircish.registry import Registry, builtin_registry
 
 ROOM = Where("#general", "room")
 QUERY = Where("bob", "query")
 SERVER = Where()
-JOIN_HELP = builtin_registry().get("JOIN").help   # type: ignore[union-attr]
+SERVER_SPECS = read_folder(builtin_plugin_folder())
+JOIN_HELP = next(spec.help for spec in SERVER_SPECS if spec.name == "JOIN")
 
 
 def send(command: str, *params: str) -> Send:
@@ -137,10 +139,8 @@ def test_catalog_uses_the_server_registry_entries(catalog: Catalog) -> None:
 
 def test_server_aliases_that_are_client_commands_stay_the_clients() -> None:
     # PROTOCOL.md allows QUERY and ME as PRIVMSG aliases on the server side.
-    server = Registry()
-    for cmd in builtin_registry().commands():
-        server.add(dataclasses.replace(cmd, aliases=("MSG", "QUERY", "ME"))
-                   if cmd.name == "PRIVMSG" else cmd)
+    server = CommandTable(dataclasses.replace(spec, aliases=("MSG", "QUERY", "ME"))
+                          if spec.name == "PRIVMSG" else spec for spec in SERVER_SPECS)
     catalog = Catalog(server)
     assert interpret("/query bob", ROOM, catalog) == [OpenQuery("bob")]
     assert interpret("/me waves", ROOM, catalog) == [Say("#general", "waves", "action")]

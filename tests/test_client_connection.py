@@ -7,7 +7,7 @@ from typing import Callable
 
 from ircish.client.connection import Connection, Event, LinkState
 from ircish.protocol import Message
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .ircclient import Client
 

@@ -15,7 +15,7 @@ import pyte
 import pytest
 
 from ircish.client.view import MEMBER_LIST_WIDTH
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .ircclient import Client
 

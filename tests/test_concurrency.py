@@ -21,9 +21,9 @@ from typing import Callable, Iterable
 
 import pytest
 
-from ircish.connection import Connection
-from ircish.server import Server
-from ircish.state import User
+from ircish.server.connection import Connection
+from ircish.server.server import Server
+from ircish.server.state import User
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until

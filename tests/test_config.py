@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ircish.config import (ConfigError, RoomSpec, Settings, example_config, load_config,
+from ircish.server.config import (ConfigError, RoomSpec, Settings, example_config, load_config,
                            load_rooms, resolve_files, settings_from_args)
-from ircish.server import build_parser
+from ircish.server.cli import build_parser
 
-from ircish.opers import OperSpec, make_hash
+from ircish.server.opers import OperSpec, make_hash
 
 from .conftest import SERVER_NAME
 from .ircclient import Client

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from ircish.opers import OperSpec, make_hash
-from ircish.server import Server
+from ircish.server.opers import OperSpec, make_hash
+from ircish.server.server import Server
 
 from .conftest import MSGID, TIME, Connect
 from .conftest import SERVER_NAME as S

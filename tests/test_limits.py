@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ircish.flood import TokenBucket
+from ircish.server.flood import TokenBucket
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parser_tests.data import mask_match
 
-from ircish.modes import (Change, change_lines, normalize_mask, parse_mode_setting,
+from ircish.server.modes import (Change, change_lines, normalize_mask, parse_mode_setting,
                           parse_room_modes, with_prefix)
 from ircish.protocol import mask_matches
 

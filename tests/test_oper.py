@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ircish.opers import OperSpec, make_hash, verify
+from ircish.server.opers import OperSpec, make_hash, verify
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client
@@ -122,7 +122,7 @@ def test_first_joiners_of_new_rooms_are_operators_but_not_of_default_rooms(conne
 
 
 def test_a_hash_is_made_from_stdin_and_never_holds_the_password() -> None:
-    for command in ([sys.executable, "-m", "ircish.opers"],
+    for command in ([sys.executable, "-m", "ircish.server.opers"],
                     [sys.executable, "-m", "ircish.server", "--hash-password"]):
         proc = subprocess.run(command, input="correct horse\n", capture_output=True,
                               text=True, timeout=30)

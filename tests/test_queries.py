@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import trustme
 
-from ircish.opers import OperSpec, make_hash
-from ircish.replies import VERSION
-from ircish.server import Server
+from ircish.server.opers import OperSpec, make_hash
+from ircish.server.replies import VERSION
+from ircish.server.server import Server
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client, wait_until

@@ -1,13 +1,17 @@
 """The command registry: arity from usage, slash lines, plugin discovery, dispatch."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from ircish.commandspec import Usage, builtin_plugin_folder, read_folder
 from ircish.protocol import ProtocolError
-from ircish.registry import PluginError, Registry, arity, builtin_registry
+from ircish.server.registry import PluginError, Registry, builtin_registry
 
 from .conftest import SERVER_NAME
 
@@ -24,7 +28,8 @@ def registry() -> Registry:
     ("<target> [<modes>] [<args>...]", (1, None)),
 ])
 def test_arity_comes_from_the_usage_string(usage: str, expected: tuple) -> None:
-    assert arity(usage) == expected
+    parsed = Usage.parse(usage)
+    assert (parsed.required, parsed.most) == expected
 
 
 @pytest.mark.parametrize("line,command,params", [
@@ -75,7 +80,7 @@ def _plugin(folder: Path, name: str, body: str) -> Path:
 
 def test_plugins_are_discovered_from_a_folder(tmp_path: Path) -> None:
     _plugin(tmp_path, "slap.py", '''
-        from ircish.registry import command
+        from ircish.server.registry import command
 
         @command("SLAP", usage="<nick> [<fish>]", help="Slap someone.")
         def slap(ctx, nick, fish="trout"):
@@ -102,13 +107,42 @@ def test_a_broken_plugin_names_its_file_and_reason(tmp_path: Path, body: str,
 
 def test_a_plugin_may_not_redefine_a_command(tmp_path: Path) -> None:
     _plugin(tmp_path, "join2.py", '''
-        from ircish.registry import command
+        from ircish.server.registry import command
 
         @command("JOIN", usage="<room>", help="Another join.")
         def join(ctx, room):
             pass
     ''')
     with pytest.raises(PluginError, match=r"join2\.py: command JOIN is already defined"):
+        builtin_registry([tmp_path])
+
+
+def test_the_plugins_source_says_what_the_server_runs(registry: Registry) -> None:
+    # The client reads the entries from the source; the server runs the modules.
+    read = {spec.name: spec for spec in read_folder(builtin_plugin_folder())}
+    assert read == {cmd.name: cmd.spec for cmd in registry.commands()}
+
+
+def test_reading_the_command_entries_runs_no_server_code() -> None:
+    script = ("import sys, json; from ircish.client.commands import Catalog; "
+              "Catalog(); print(json.dumps(sorted(m for m in sys.modules "
+              "if m.startswith('ircish.server'))))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    assert json.loads(out) == ["ircish.server"]  # the package's empty __init__, no more
+
+
+def test_a_plugin_whose_entry_is_not_literal_is_refused(tmp_path: Path) -> None:
+    _plugin(tmp_path, "shout.py", '''
+        from ircish.server.registry import command
+
+        USAGE = "<text>"
+
+        @command("SHOUT", usage=USAGE, help="Shout.")
+        def shout(ctx, text):
+            pass
+    ''')
+    with pytest.raises(PluginError, match=r"shout\.py:6: @command arguments must be literals"):
         builtin_registry([tmp_path])
 
 
@@ -131,7 +165,7 @@ def test_registry_answers_451_421_461(connect) -> None:
 
 def test_a_plugin_command_runs_on_the_server(start_server, connect, tmp_path: Path) -> None:
     _plugin(tmp_path, "echo.py", '''
-        from ircish.registry import command
+        from ircish.server.registry import command
 
         @command("ECHO", usage="<text>", help="Say it back.")
         def echo(ctx, text):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from ircish.server import Server
+from ircish.server.server import Server
 
 from .ircclient import Client
 

@@ -4,21 +4,22 @@
 returns the actions to carry out (send a message, open a buffer, switch, quit, ...).
 The session performs them; the tests read as a table of lines and actions.
 
-Commands come from one `Catalog`: the server's registry entries (the same ones its
-dispatcher and HELP use) plus the client's own commands, declared with the same
-`@command` decorator so they share the usage grammar, the arity rule and the help.
+Commands come from one `Catalog`: the server's plugin entries (the same ones its
+dispatcher and HELP use, read from the plugins' source without importing the server)
+plus the client's own commands, declared with the same `@command` decorator so they
+share the usage grammar, the arity rule and the help.
 A slash command neither side knows is sent to the server as typed, so new server
 plugins work without a client change.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from ..protocol import (MAX_LINE, Message, ProtocolError, is_room_name, number, parse_line,
                         split_list)
-from ..registry import Command, Registry, arity, builtin_registry, command
+from ..commandspec import (Command, CommandSpec, CommandTable, builtin_plugin_folder, command,
+                           read_folder)
 
 # --- actions ----------------------------------------------------------------------
 
@@ -202,24 +203,25 @@ OVERRIDES: dict[str, Callable[..., None]] = {"PRIVMSG": _privmsg, "NOTICE": _not
 # --- the catalog ------------------------------------------------------------------
 
 class Catalog:
-    """Every command the client knows: its own first, then the server registry's."""
+    """Every command the client knows: its own first, then the server's."""
 
-    def __init__(self, server: Registry | None = None) -> None:
-        self.server = server if server is not None else builtin_registry()
-        self.client = Registry()
-        for cmd in CLIENT_COMMANDS:
-            self.client.add(cmd, "ircish.client")
+    def __init__(self, server: CommandTable[CommandSpec] | None = None) -> None:
+        self.server: CommandTable[CommandSpec] = (
+            server if server is not None
+            else CommandTable(read_folder(builtin_plugin_folder()), "ircish.server.commands"))
+        self.client: CommandTable[Command] = CommandTable(CLIENT_COMMANDS, "ircish.client")
         for name, handler in OVERRIDES.items():
             entry = self.server.get(name)
             if entry is not None:   # the client's own commands keep their names (QUERY, ME)
                 aliases = tuple(a for a in entry.aliases if self.client.get(a) is None)
-                self.client.add(dataclasses.replace(entry, handler=handler, aliases=aliases),
-                                "ircish.client")
+                self.client.add(Command(entry.name, entry.usage, entry.help, aliases,
+                                        entry.min_params, entry.before_registration,
+                                        entry.oper_only, handler), "ircish.client")
 
-    def get(self, name: str) -> Command | None:
+    def get(self, name: str) -> CommandSpec | None:
         return self.client.get(name) or self.server.get(name)
 
-    def commands(self) -> list[Command]:
+    def commands(self) -> list[CommandSpec]:
         """Each command once, by name: what /help lists and completion offers."""
         merged = {c.name: c for c in self.server.commands()}
         merged.update({c.name: c for c in self.client.commands()})
@@ -247,17 +249,17 @@ def interpret(line: str, where: Where, catalog: Catalog) -> list[Action]:
     cmd = catalog.get(name)
     if cmd is None:
         return [Send(parse_line(line[1:]))]  # unknown here: the server may know it
-    own = catalog.client.get(name) is not None
+    own = catalog.client.get(name)
     args = line[1:].partition(" ")[2].lstrip(" ")
     if where.room and cmd.name in ROOM_DEFAULT and _names_no_room(cmd, args):
         args = f"{where.room} {args}".rstrip()  # `/topic new text`, `/part`: this room
-    msg = (catalog.client if own else catalog.server).parse_slash(f"/{name} {args}")
-    if len(msg.params) < arity(cmd.usage)[0]:
+    msg = Message(cmd.name, cmd.usage.split(args))
+    if len(msg.params) < cmd.usage.required:
         return [Error(catalog.usage(name))]
     if not own:
         return [Send(msg)]
     ctx = CommandContext(where, catalog)
-    cmd.handler(ctx, *msg.params)
+    own(ctx, *msg.params)
     return ctx.actions
 
 
@@ -267,12 +269,12 @@ def _plain(text: str, where: Where) -> list[Action]:
     return [Say(where.name, text)]
 
 
-def _names_no_room(cmd: Command, args: str) -> bool:
+def _names_no_room(cmd: CommandSpec, args: str) -> bool:
     """Whether the arguments leave out the room: none at all, or a first word that is
     not a room where the usage wants one first (`/part see you`)."""
     if not args:
         return True
-    wants_room = cmd.usage.split(" ", 1)[0].lstrip("[").startswith("<room>")
+    wants_room = cmd.usage.kind(0) == "room"
     return wants_room and not is_room_name(args.partition(" ")[0])
 
 

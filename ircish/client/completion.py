@@ -72,11 +72,7 @@ class ChatCompleter(Completer):
         cmd = self.catalog.get(words[0])
         if cmd is None:
             return "text"
-        tokens = cmd.usage.split()
-        position = len([w for w in words[1:-1] if w])
-        if position >= len(tokens):
-            return "text"
-        token = tokens[position].strip("[]").split(">", 1)[0].lstrip("<")
+        token = cmd.usage.kind(len([w for w in words[1:-1] if w]))
         return {"room": "room", "nick": "nick", "target": "target", "mask": "target",
                 "buffer": "buffer", "name": "buffer", "command": "command"}.get(token, "text")
 

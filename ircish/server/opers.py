@@ -2,7 +2,7 @@
 
 A hash reads `scrypt$<n>$<r>$<p>$<salt>$<key>` (salt and key in base64), so the cost
 travels with it and can be raised later without breaking old hashes. Make one with
-`ircish-server --hash-password` or `python -m ircish.opers` (the password is read from
+`ircish-server --hash-password` or `python -m ircish.server.opers` (the password is read from
 the terminal without echo, or from the first line of stdin), and put it in the server
 config file::
 

@@ -23,7 +23,7 @@ from . import errors
 from .context import Context
 from .flood import TokenBucket
 from .outbox import Outbox, delivery_batch, labeled_response
-from .protocol import (CLIENT_MAX_TAGS, LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError,
+from ..protocol import (CLIENT_MAX_TAGS, LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError,
                        decode, parse_line)
 from .state import User
 from .transport import PlainTransport, Transport

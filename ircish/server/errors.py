@@ -5,7 +5,7 @@ one kind reads the same wherever it happens (the model is ergo's `sendJoinError`
 """
 from __future__ import annotations
 
-from . import numerics as N
+from .. import numerics as N
 
 
 class IrcError(Exception):

@@ -44,7 +44,7 @@ from typing import Callable, Iterable, Protocol
 
 from . import errors
 from .modes import Ban, parse_flags, require_operator
-from .protocol import casefold, matches_any
+from ..protocol import casefold, matches_any
 
 class Sink(Protocol):
     """Where a user's lines go: the connection's outbox."""

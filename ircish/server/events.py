@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .caps import ACCOUNT_TAG, EXTENDED_JOIN, MESSAGE_TAGS, SERVER_TIME
 from .outbox import put_many
-from .protocol import Message
+from ..protocol import Message
 
 if TYPE_CHECKING:
     from .state import Room, User

@@ -18,7 +18,7 @@ import yaml
 
 from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
 from .opers import HashPasswordAction, OperSpec, hash_problem
-from .protocol import casefold, is_valid_room_name
+from ..protocol import casefold, is_valid_room_name
 from .yamlfile import ConfigError, document, fail, mapping_items, read, scalar
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import errors
-from .protocol import casefold, number
+from ..protocol import casefold, number
 
 if TYPE_CHECKING:
     from .state import Room, User

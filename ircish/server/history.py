@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .protocol import casefold
+from ..protocol import casefold
 
 if TYPE_CHECKING:
     from .state import User

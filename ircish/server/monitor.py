@@ -23,9 +23,9 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Iterable
 
-from . import numerics as N
+from .. import numerics as N
 from .outbox import delivery_batch
-from .protocol import MAX_LINE, casefold
+from ..protocol import MAX_LINE, casefold
 
 if TYPE_CHECKING:
     from .server import Server

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Callable, Iterable
 
-from .protocol import escape_tag_value
+from ..protocol import escape_tag_value
 from .transport import Transport
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from .errors import IrcError
-from .protocol import Message
+from ..protocol import Message
 
 if TYPE_CHECKING:
     from .config import Settings

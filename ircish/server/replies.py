@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import __version__, errors
-from . import numerics as N
+from .. import __version__
+from . import errors
+from .. import numerics as N
 from .modes import MAX_KEY_LENGTH
-from .protocol import MAX_LINE, mask_matches
+from ..protocol import MAX_LINE, mask_matches
 
 if TYPE_CHECKING:
     from .context import Context

@@ -1,0 +1,6 @@
+"""`python -m ircish.server`: the same as `ircish-server`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

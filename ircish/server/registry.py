@@ -1,0 +1,127 @@
+"""The server's command registry: where commands come from and how they run.
+
+Each module in a plugin folder (the built-in `commands/`, installed as
+`ircish.server.commands`, and any folder named with `--commands`) defines entries with
+`@command` (from `ircish.commandspec`, re-exported here); start-up imports every module
+and collects them. The same entries drive the dispatcher (which alone answers 421, 451,
+461 and 481), `HELP`, and, read from the source without running it, the client's slash
+parser and completion. A plugin whose entries the client could not read that way (not
+literals) stops start-up, like one that fails to import.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import pkgutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from ..commandspec import Command, CommandTable, PluginError, command, read_specs
+from ..protocol import Message
+from . import errors
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["Command", "PluginError", "Registry", "builtin_registry", "command"]
+
+log = logging.getLogger(__name__)
+
+
+class Registry(CommandTable[Command]):
+    """The server's commands: loaded from plugin folders, run by `dispatch`."""
+
+    def add_module(self, module: ModuleType, path: Path) -> int:
+        """Add the module's commands, checking that its source says the same (what
+        the client reads); a Command imported from another plugin is that one's."""
+        declared = {spec.name: spec for spec in read_specs(path)}
+        found = [v for v in vars(module).values()
+                 if isinstance(v, Command) and v.name in declared]
+        if {c.name: c.spec for c in found} != declared:
+            raise PluginError(f"{path}: its @command entries must be plain literals, "
+                              "so that the client can read them without running it")
+        for cmd in found:
+            self.add(cmd, str(path))
+        return len(found)
+
+    def load_package(self, package: str) -> None:
+        """Import every public module of an installed package (the built-in commands)."""
+        pkg = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            path = Path(pkg.__path__[0]) / f"{info.name}.py"
+            module = _import_plugin(f"{package}.{info.name}", path, by_name=True)
+            self.add_module(module, path)
+
+    def load_folder(self, folder: Path) -> None:
+        """Import every `*.py` of a folder (not starting with `_`) as a plugin module."""
+        if not folder.is_dir():
+            raise PluginError(f"{folder}: not a folder")
+        tag = f"ircish_plugins_{abs(hash(str(folder.resolve()))):x}"
+        for path in sorted(folder.glob("*.py")):
+            if not path.name.startswith("_"):
+                module = _import_plugin(f"{tag}.{path.stem}", path, by_name=False)
+                self.add_module(module, path)
+
+    def dispatch(self, ctx: Context, msg: Message) -> None:
+        """Run one message's command, answering the generic errors here so handlers
+        start at their real work (and 481 for operator-only commands). Domain errors
+        become their numerics."""
+        cmd = self.get(msg.command)
+        try:
+            if cmd is None:
+                if not ctx.user.registered:
+                    raise errors.NotRegistered()
+                raise errors.UnknownCommand(msg.command[:64])  # not a 500-byte echo
+            if not (cmd.before_registration or ctx.user.registered):
+                raise errors.NotRegistered()
+            if cmd.oper_only and not ctx.user.is_oper:
+                raise errors.NoPrivileges()  # before 461: the usage is none of their business
+            if len(msg.params) < cmd.min_params:
+                raise errors.NeedMoreParams(cmd.name)
+            params = msg.params if cmd.max_params is None else msg.params[: cmd.max_params]
+            ctx.message = msg
+            cmd.handler(ctx, *params)
+        except errors.IrcError as exc:
+            ctx.reply(exc.numeric, *exc.reply_params())
+
+
+def _import_plugin(module_name: str, path: Path, by_name: bool) -> ModuleType:
+    """Import one plugin module, turning any failure into one line naming the file."""
+    try:
+        if by_name:
+            return importlib.import_module(module_name)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise PluginError(f"{path}: cannot be imported")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        return module
+    except PluginError:
+        raise
+    except SyntaxError as exc:
+        raise PluginError(f"{exc.filename or path}:{exc.lineno}: {exc.msg}") from None
+    except Exception as exc:  # anything a plugin's top level can raise
+        tb = exc.__traceback__
+        line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == str(path):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        where = f"{path}:{line}" if line else str(path)
+        raise PluginError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def builtin_registry(extra_folders: Iterable[Path] = ()) -> Registry:
+    registry = Registry()
+    registry.load_package("ircish.server.commands")
+    for folder in extra_folders:
+        registry.load_folder(folder)
+    log.debug("registry: %d commands", len(registry.commands()))
+    return registry
