@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 6667
 
-.PHONY: run test client bench bench-full soak venv clean
+.PHONY: run test lint client bench bench-full soak venv clean
 
 venv: $(STAMP)
 
@@ -23,8 +23,13 @@ run: $(STAMP)
 client: $(STAMP)
 	$(BIN)/ircish --host $(HOST) --port $(PORT) $(if $(NICK),--nick $(NICK))
 
-test: $(STAMP)
+# Lint and types first: they take seconds and make CI enforce them.
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -11,7 +11,8 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import scenarios
 from .loadgen import raise_fd_limit

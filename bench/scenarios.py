@@ -3,7 +3,7 @@ memory from /proc) and returns a flat dict of figures."""
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .loadgen import Bot, Loop, cpu_seconds, marked, percentile, proc_status
 
@@ -89,7 +89,7 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
             loop.min_round = 0.002
         talkers = bots[:senders]
         receivers = clients - 1  # each message goes to every member but its sender
-        line_head = ["PRIVMSG #bench :".encode() for _ in talkers]
+        line_head = [b"PRIVMSG #bench :" for _ in talkers]
         sent = 0
         window = Window(pid)
         start = time.monotonic()
@@ -119,8 +119,8 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
                     loop.send(bot, line_head[sent % len(talkers)] + marked(TEXT_LEN) + b"\r\n")
                     sent += 1
             loop.poll(0 if rate is None else 0.0005)
-            if stalled is not None and stall_drop_at is None:
-                if any(b.seen_quit for b in bots[senders:senders + 5]):
+            if (stalled is not None and stall_drop_at is None
+                    and any(b.seen_quit for b in bots[senders:senders + 5])):
                     stall_drop_at = time.monotonic() - start
         figures = window.close()
         loop.min_round = 0.0
@@ -157,7 +157,7 @@ def privmsg(host: str, port: int, pid: int, pairs: int = 50, seconds: float = 5.
         loop.wait_ready(left + right, 60)
         settle(loop)
         partner = {}
-        for a, b in zip(left, right):
+        for a, b in zip(left, right, strict=False):
             partner[a.fd], partner[b.fd] = b, a
         lines = {a.fd: f"PRIVMSG r{i} :".encode() for i, a in enumerate(left)}
         lines.update({b.fd: f"PRIVMSG l{i} :".encode() for i, b in enumerate(right)})

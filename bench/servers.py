@@ -53,9 +53,9 @@ class Peer:
 
     def start(self) -> None:
         self.port = free_port()
-        log = open(self.tmp / f"{self.name}.log", "wb")
-        self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_raise_limits)
+        with open(self.tmp / f"{self.name}.log", "wb") as log:  # the child keeps its copy
+            self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
+                                         stdin=subprocess.DEVNULL, preexec_fn=_raise_limits)
         wait_listening(self.port, self.proc)
 
     @property
@@ -77,7 +77,7 @@ class Peer:
 
 def _raise_limits() -> None:
     import resource
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 

@@ -13,9 +13,9 @@ import socket
 import sys
 import time
 
-from .loadgen import proc_status, raise_fd_limit
 from ircish.server.opers import make_hash
 
+from .loadgen import proc_status, raise_fd_limit
 from .servers import Ircish
 
 CORPUS = [

@@ -1,9 +1,9 @@
 """CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END.
 
 What is offered, and what each capability changes, is in `ircish/caps.py`."""
+from ircish.protocol import MAX_LINE, Message, number
 from ircish.server import caps, errors
 from ircish.server.context import Context
-from ircish.protocol import MAX_LINE, Message, number
 from ircish.server.registry import command
 from ircish.server.replies import complete_registration
 

@@ -3,10 +3,10 @@ Those sharing a room with the user who enabled chghost see the change as it happ
 others see the new host on the user's next line."""
 import re
 
+from ircish.protocol import Message
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
-from ircish.protocol import Message
 from ircish.server.registry import command
 
 _USERNAME = re.compile(r"~?[A-Za-z0-9\-_.\[\]{}\\`^|]{1,15}")

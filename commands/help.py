@@ -1,7 +1,7 @@
 """HELP: every command's usage and help, straight from the registry (commands for
 server operators are marked as such)."""
-from ircish.server import errors
 from ircish import numerics as N
+from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.registry import Command, command
 

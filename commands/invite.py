@@ -1,11 +1,11 @@
 """INVITE: ask someone into a room. The invitation lets them past +i, bans and a full
 room (+l), not a key, on their next JOIN of it; the room's operators who enabled
 invite-notify see it too. `INVITE` alone lists your pending invitations."""
-from ircish.server import errors
 from ircish import numerics as N
+from ircish.protocol import casefold
+from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
-from ircish.protocol import casefold
 from ircish.server.registry import command
 
 

@@ -1,12 +1,13 @@
 """JOIN: enter rooms, creating them if need be; `JOIN 0` leaves every room."""
+from ircish.protocol import is_valid_room_name, split_list
 from ircish.server import errors
-from ircish.server.commands.part import part_one  # JOIN 0 is PART of every room
 from ircish.server.context import Context
 from ircish.server.events import Event, deliver, deliver_now, user_message
-from ircish.protocol import is_valid_room_name, split_list
 from ircish.server.registry import command
 from ircish.server.replies import send_names, send_topic
 from ircish.server.state import Room, User
+
+from .part import part_one  # JOIN 0 is PART of every room
 
 
 @command("JOIN", usage="<room>{,<room>} [<key>{,<key>}]",
@@ -21,7 +22,7 @@ def join(ctx: Context, rooms: str, keys: str = "") -> None:
         raise errors.NeedMoreParams("JOIN")  # `JOIN :` or `JOIN ,`
     given = split_list(keys)
     given += [""] * (len(names) - len(given))
-    ctx.each(zip(names, given), lambda pair: join_one(ctx, *pair))
+    ctx.each(zip(names, given, strict=False), lambda pair: join_one(ctx, *pair))
 
 
 def join_event(user: User, room: Room) -> Event:

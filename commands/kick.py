@@ -5,11 +5,11 @@ kicked included, sees one KICK line per nick.
 with nicks (x from #a, y from #b), as RFC 2812 §3.2.8 allows. Any other count of
 rooms is a 461.
 """
+from ircish.protocol import casefold, split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
 from ircish.server.modes import require_operator
-from ircish.protocol import casefold, split_list
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 
@@ -18,15 +18,15 @@ from ircish.server.state import Room, User
          help="Remove people from a room you operate, with an optional reason "
               "(KICK #room a,b; or KICK #a,#b x,y for x from #a and y from #b).")
 def kick(ctx: Context, rooms: str, nicks: str, reason: str = "") -> None:
-    for room_name, targets in by_room(split_list(rooms), split_list(nicks)):
-        ctx.each([room_name], lambda name: kick_from(ctx, name, targets, reason))
+    ctx.each(by_room(split_list(rooms), split_list(nicks)),
+             lambda pair: kick_from(ctx, pair[0], pair[1], reason))
 
 
 def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
     """Each room named, in order, with the nicks to remove from it (each once)."""
     if not nicks or (len(rooms) != 1 and len(rooms) != len(nicks)):
         raise errors.NeedMoreParams("KICK")
-    pairs = zip(rooms * len(nicks) if len(rooms) == 1 else rooms, nicks)
+    pairs = zip(rooms * len(nicks) if len(rooms) == 1 else rooms, nicks, strict=False)
     grouped: dict[str, tuple[str, dict[str, str]]] = {}
     for room_name, nick in pairs:
         _, targets = grouped.setdefault(casefold(room_name), (room_name, {}))

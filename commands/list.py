@@ -7,11 +7,11 @@ conditions in one list must all hold.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ircish import numerics as N
-from ircish.server.context import Context
 from ircish.protocol import casefold, mask_matches, number, split_list
+from ircish.server.context import Context
 from ircish.server.registry import command
 from ircish.server.state import Room
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 
-from ircish.server import errors
 from ircish import numerics as N
+from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
+from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
 from ircish.server.modes import Change, apply, change_lines, parse_room_modes, require_operator
-from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
 from ircish.server.registry import command
 from ircish.server.replies import USER_MODES
 from ircish.server.state import Room

@@ -3,11 +3,11 @@
 The table and its locking rule live in `ircish/monitor.py`; this is the command side:
 `+` adds (answering each nick's status), `-` removes, `C` clears, `L` lists, `S` gives
 the status of the whole list."""
-from ircish.server import errors
 from ircish import numerics as N
+from ircish.protocol import is_valid_nick, split_list
+from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.monitor import packed, status_lines
-from ircish.protocol import is_valid_nick, split_list
 from ircish.server.registry import command
 
 

@@ -1,7 +1,7 @@
 """NAMES: who is in a room (a secret room answers only its members)."""
 from ircish import numerics as N
-from ircish.server.context import Context
 from ircish.protocol import split_list
+from ircish.server.context import Context
 from ircish.server.registry import command
 from ircish.server.replies import send_names
 

@@ -1,10 +1,10 @@
 """NICK: choose a nickname at registration, or change it later."""
+from ircish.protocol import is_valid_nick
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.protocol import is_valid_nick
+from ircish.server.events import Event, deliver
 from ircish.server.registry import command
 from ircish.server.replies import complete_registration
-from ircish.server.events import Event, deliver
 
 
 @command("NICK", usage="<nick>", min_params=0, before_registration=True,

@@ -2,13 +2,14 @@
 (`opers:`, stored as hashes; see `ircish/opers.py`)."""
 import logging
 
-from ircish.server import errors
 from ircish import numerics as N
-from ircish.server.commands.mode import send_user_modes, set_user_mode
+from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.modes import Change
 from ircish.server.opers import authenticate
 from ircish.server.registry import command
+
+from .mode import send_user_modes, set_user_mode
 
 log = logging.getLogger("ircish.oper")
 

@@ -1,9 +1,9 @@
 """PART: leave rooms; every member, the leaver included, sees the PART."""
+from ircish.protocol import split_list
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.protocol import split_list
-from ircish.server.registry import command
 from ircish.server.events import deliver_now, user_message
+from ircish.server.registry import command
 from ircish.server.state import Room, User
 
 

@@ -1,7 +1,7 @@
 """PING: the client checks the server is alive (and measures lag)."""
+from ircish.protocol import Message
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.protocol import Message
 from ircish.server.registry import command
 
 

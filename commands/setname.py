@@ -1,8 +1,8 @@
 """SETNAME: change your real name while connected (IRCv3 setname); the people you
 share a room with see it if they enabled the capability."""
+from ircish.protocol import Message
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
-from ircish.protocol import Message
 from ircish.server.registry import command
 
 

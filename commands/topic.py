@@ -4,8 +4,8 @@ import time
 
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.registry import command
 from ircish.server.events import deliver_now, user_message
+from ircish.server.registry import command
 from ircish.server.replies import send_topic
 from ircish.server.state import Topic
 

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 
 from ircish import numerics as N
-from ircish.server.context import Context
 from ircish.protocol import Message, casefold, is_room_name, mask_matches
+from ircish.server.context import Context
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 

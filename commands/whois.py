@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import time
 
-from ircish.server import errors
 from ircish import numerics as N
-from ircish.server.context import Context
 from ircish.protocol import MAX_LINE, split_list
+from ircish.server import errors
+from ircish.server.context import Context
 from ircish.server.registry import command
 from ircish.server.replies import require_this_server
 from ircish.server.state import User

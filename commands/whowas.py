@@ -1,10 +1,10 @@
 """WHOWAS: who recently used a nick (clients ask after a WHOIS finds no one)."""
 import time
 
-from ircish.server import errors
 from ircish import numerics as N
-from ircish.server.context import Context
 from ircish.protocol import number
+from ircish.server import errors
+from ircish.server.context import Context
 from ircish.server.registry import command
 
 

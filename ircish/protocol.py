@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
+from functools import lru_cache
 
 MAX_LINE = 512        # the message part, CRLF included (RFC 1459 §2.3)
 MAX_TAGS = 8191       # IRCv3 message-tags: the tag part, '@' and the trailing space included
@@ -124,7 +124,7 @@ def parse_line(line: str) -> Message:
         params.append(trailing)
     if len(params) > MAX_PARAMS:
         # RFC 1459: past the 14th middle param, the rest is one final param.
-        params = params[: MAX_PARAMS - 1] + [" ".join(params[MAX_PARAMS - 1:])]
+        params = [*params[:MAX_PARAMS - 1], " ".join(params[MAX_PARAMS - 1:])]
     return Message(command=command.upper(), params=params, source=source, tags=tags)
 
 

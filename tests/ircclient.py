@@ -8,7 +8,7 @@ import re
 import socket
 import ssl
 import time
-from typing import Callable
+from collections.abc import Callable
 
 DEFAULT_WAIT = 3.0
 
@@ -43,7 +43,7 @@ class Client:
         self.sock.settimeout(remaining)
         try:
             data = self.sock.recv(65536)
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             return False
         except ConnectionResetError:
             data = b""
@@ -117,9 +117,9 @@ class Client:
         deadline = time.monotonic() + wait
         self.closed = False
         while not self.closed:
-            if not self._fill(deadline) and not self.closed:
-                if time.monotonic() >= deadline:
-                    raise AssertionError(f"{self.name}: connection still open")
+            if (not self._fill(deadline) and not self.closed
+                    and time.monotonic() >= deadline):
+                raise AssertionError(f"{self.name}: connection still open")
 
     # --- conveniences -------------------------------------------------------------
 

@@ -265,9 +265,10 @@ def test_client_that_never_reads_is_dropped_and_the_others_get_everything(
                 # The readers stay within 2 batches (~40 KB, under the SendQ) of the
                 # flood: only the staller may fall behind. (Readers that lag more can
                 # be dropped wrongly: see test_concurrency's xfail on batch flushes.)
+                wanted = sent - batch_size
                 with progress:
                     assert progress.wait_for(
-                        lambda: min(map(len, got.values())) >= sent - batch_size
+                        lambda: min(map(len, got.values())) >= wanted  # noqa: B023 (waited for here)
                         or any(f.done() for f in running), timeout=10), (
                         sent, {k: len(v) for k, v in got.items()}, quits)
                     if sent_at_drop is None and all(quits.values()):

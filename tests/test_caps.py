@@ -52,7 +52,7 @@ def test_server_time_stamp_is_now_in_utc(capped: Connect) -> None:
     b.send("PRIVMSG a :what time is it")
     m = a.expect(r"^@time=(\S+) :b!")
     stamp = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ")
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     assert abs((now - stamp).total_seconds()) < 5
 
 

@@ -5,11 +5,23 @@ import dataclasses
 
 import pytest
 
+from ircish.client.commands import (
+    Catalog,
+    CloseBuffer,
+    Error,
+    Info,
+    OpenQuery,
+    Quit,
+    Say,
+    Send,
+    SwitchTo,
+    Where,
+    interpret,
+    messages_for,
+    split_text,
+    text_budget,
+)
 from ircish.commandspec import CommandTable, builtin_plugin_folder, read_folder
-
-from ircish.client.commands import (Catalog, CloseBuffer, Error, Info, OpenQuery, Quit, Say,
-                                    Send, SwitchTo, Where, interpret, messages_for, split_text,
-                                    text_budget)
 from ircish.protocol import MAX_LINE, Message
 
 ROOM = Where("#general", "room")

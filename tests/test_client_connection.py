@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import queue
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ircish.client.connection import Connection, Event, LinkState
 from ircish.protocol import Message

@@ -15,9 +15,9 @@ import struct
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import pytest
 
@@ -275,7 +275,7 @@ def line_matches(got: Parsed, want: tuple[str, str, list[object]]) -> bool:
     if (source, command, len(params)) != (want[0], want[1], len(want[2])):
         return False
     return all(p.fullmatch(g) if isinstance(p, re.Pattern) else p == g
-               for g, p in zip(params, want[2]))
+               for g, p in zip(params, want[2], strict=False))
 
 
 def test_crowd_joins_talks_renames_and_leaves_at_once(server: Server) -> None:
@@ -383,7 +383,7 @@ def test_simultaneous_claims_of_one_nick_have_exactly_one_winner(server: Server,
     # Each claims a different spelling: ascii casemapping makes them one nick.
     wanted = [case_variant("prize", i) for i in range(len(racers))]
 
-    run_together([lambda r=r, w=w: r.send(f"NICK {w}") for r, w in zip(racers, wanted)])
+    run_together([lambda r=r, w=w: r.send(f"NICK {w}") for r, w in zip(racers, wanted, strict=False)])
     results = [racer.drain() for racer in racers]
     winners = [i for i, lines in enumerate(results) if not any(" 433 " in x for x in lines)]
     assert len(winners) == 1, results

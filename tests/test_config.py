@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from ircish.server.config import (ConfigError, RoomSpec, Settings, example_config, load_config,
-                           load_rooms, resolve_files, settings_from_args)
 from ircish.server.cli import build_parser
-
+from ircish.server.config import (
+    ConfigError,
+    RoomSpec,
+    Settings,
+    example_config,
+    load_config,
+    load_rooms,
+    resolve_files,
+    settings_from_args,
+)
 from ircish.server.opers import OperSpec, make_hash
 
 from .conftest import SERVER_NAME

@@ -14,6 +14,7 @@ from .conftest import MSGID, TIME, Connect
 from .conftest import SERVER_NAME as S
 from .conftest import src as prefix
 
+
 @pytest.fixture
 def server(start_server: Callable[..., Server]) -> Server:
     return start_server(flood_control=False, opers=[OperSpec("operuser", make_hash("operpw"))])
@@ -122,11 +123,11 @@ def test_tag_data_is_bounded_at_4094_bytes_from_a_client(capped: Connect) -> Non
     bob.expect_exact(f"@{echo.group(1)};+baz={'a' * 4081} {prefix('alice')} TAGMSG #test")
     alice.send("@foo=bar;+baz=%s TAGMSG #test" % ("a" * 4082))
     alice.expect_exact(f":{S} 417 alice :Input line was too long")
-    alice.send("@foo=bar;+baz=%s PRIVMSG #test %s" % ("a" * 4081, "b" * 496))
+    alice.send("@foo=bar;+baz={} PRIVMSG #test {}".format("a" * 4081, "b" * 496))
     relayed = bob.expect(rf"^@{MSGID};\+baz=a{{4081}} {prefix('alice')} PRIVMSG #test :(b+)$")
     assert len(relayed.group(1)) >= 400  # cut to fit 512 bytes with the prefix
     alice.drain()
-    alice.send("@foo=bar;+baz=%s PRIVMSG #test %s" % ("a" * 4082, "b" * 495))
+    alice.send("@foo=bar;+baz={} PRIVMSG #test {}".format("a" * 4082, "b" * 495))
     alice.expect_exact(f":{S} 417 alice :Input line was too long")
     assert bob.drain() == []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from .conftest import SERVER_NAME as S, src
+from .conftest import SERVER_NAME as S
+from .conftest import src
 from .ircclient import wait_until
-
 
 # --- MODE ----------------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ import pytest
 from ircish.server.opers import OperSpec, make_hash
 from ircish.server.server import Server
 
-from .conftest import Connect
 from .conftest import SERVER_NAME as S
+from .conftest import Connect
 from .conftest import src as prefix
+
 
 @pytest.fixture
 def server(start_server: Callable[..., Server]) -> Server:

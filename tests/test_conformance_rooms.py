@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from .conftest import SERVER_NAME as S, src
-
+from .conftest import SERVER_NAME as S
+from .conftest import src
 
 # --- JOIN ----------------------------------------------------------------------------------
 

@@ -10,9 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parser_tests.data import mask_match
 
-from ircish.server.modes import (Change, change_lines, normalize_mask, parse_mode_setting,
-                          parse_room_modes, with_prefix)
 from ircish.protocol import mask_matches
+from ircish.server.modes import (
+    Change,
+    change_lines,
+    normalize_mask,
+    parse_mode_setting,
+    parse_room_modes,
+    with_prefix,
+)
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client

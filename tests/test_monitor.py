@@ -130,7 +130,7 @@ def test_many_watchers_at_once(start_server, connect) -> None:
                 client.send(f"MONITOR - other{index}")
             client.send("MONITOR L")
             client.expect(rf" 732 {client.name} :target$", wait=10)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=churn, args=(c, i)) for i, c in enumerate(watchers)]

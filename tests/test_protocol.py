@@ -6,9 +6,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from parser_tests.data import mask_match, msg_join, msg_split
 
-from ircish.protocol import (LINE_TOO_LONG, LineBuffer, Message, ProtocolError, casefold,
-                             decode, escape_tag_value, is_valid_nick, is_valid_room_name,
-                             mask_matches, number, parse_line, unescape_tag_value)
+from ircish.protocol import (
+    LINE_TOO_LONG,
+    LineBuffer,
+    Message,
+    ProtocolError,
+    casefold,
+    decode,
+    escape_tag_value,
+    is_valid_nick,
+    is_valid_room_name,
+    mask_matches,
+    number,
+    parse_line,
+    unescape_tag_value,
+)
 
 
 @pytest.mark.parametrize("case", msg_split["tests"], ids=lambda c: c["input"][:40])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -383,7 +383,7 @@ def test_time(connect) -> None:
     alice.send("TIME")
     match = alice.expect(rf"^:{S} 391 alice {S} :(.+)$")
     shown = datetime.strptime(match.group(1), "%A %B %d %Y -- %H:%M:%S %z")
-    assert abs((datetime.now(timezone.utc) - shown).total_seconds()) < 5
+    assert abs((datetime.now(UTC) - shown).total_seconds()) < 5
 
 
 def test_info(server, connect) -> None:

@@ -3,6 +3,7 @@ operators flipping the same member's voice at once, with a bystander replaying w
 it was told, must see the changes alternate and end agreeing with the server."""
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 
@@ -42,7 +43,7 @@ def test_concurrent_mode_changes_arrive_in_the_order_they_were_applied(
                 op.send(f"MODE #order {sign}v target")
 
         threads = [threading.Thread(target=flip, args=(op, sign))
-                   for op, sign in zip(ops, "+-")]
+                   for op, sign in zip(ops, "+-", strict=False)]
         for t in threads:
             t.start()
         for t in threads:
@@ -55,7 +56,7 @@ def test_concurrent_mode_changes_arrive_in_the_order_they_were_applied(
         seen = [line.split(" MODE #order ")[1].split()[0]
                 for line in watcher.drain() if " MODE #order " in line]
         assert len(seen) > 10
-        for before, after in zip(seen, seen[1:]):
+        for before, after in itertools.pairwise(seen):
             assert before != after, seen
         voiced = seen[-1] == "+v"
         room = server.rooms.get("#order")

@@ -29,6 +29,7 @@ from .model import ClientModel
 from .session import Session
 from .view import STYLE, ChatView
 
+
 def default_nick() -> str:
     """The login name, made into a valid nick (`john.doe` -> `john_doe`)."""
     try:

@@ -13,13 +13,26 @@ plugins work without a client change.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 
-from ..protocol import (MAX_LINE, Message, ProtocolError, is_room_name, number, parse_line,
-                        split_list)
-from ..commandspec import (Command, CommandSpec, CommandTable, builtin_plugin_folder, command,
-                           read_folder)
+from ..commandspec import (
+    Command,
+    CommandSpec,
+    CommandTable,
+    builtin_plugin_folder,
+    command,
+    read_folder,
+)
+from ..protocol import (
+    MAX_LINE,
+    Message,
+    ProtocolError,
+    is_room_name,
+    number,
+    parse_line,
+    split_list,
+)
 
 # --- actions ----------------------------------------------------------------------
 
@@ -68,7 +81,7 @@ class Quit:
     reason: str = ""
 
 
-Action = Union[Say, Send, OpenQuery, CloseBuffer, SwitchTo, Info, Error, Quit]
+Action = Say | Send | OpenQuery | CloseBuffer | SwitchTo | Info | Error | Quit
 
 
 @dataclass(frozen=True)
@@ -196,8 +209,9 @@ ROOM_DEFAULT = frozenset({"PART", "TOPIC", "NAMES", "WHO"})
 # completion leave them out (they still work when typed).
 PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG"})
 
-OVERRIDES: dict[str, Callable[..., None]] = {"PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit,
-             "HELP": _help}
+OVERRIDES: dict[str, Callable[..., None]] = {
+    "PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit, "HELP": _help,
+}
 
 
 # --- the catalog ------------------------------------------------------------------

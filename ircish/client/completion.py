@@ -9,14 +9,13 @@ ignores case.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from .commands import Catalog
 from .model import ClientModel
-
 
 RECENT_LINES = 200      # how far back "who spoke last" looks
 
@@ -74,7 +73,7 @@ class ChatCompleter(Completer):
             return "text"
         token = cmd.usage.kind(len([w for w in words[1:-1] if w]))
         return {"room": "room", "nick": "nick", "target": "target", "mask": "target",
-                "buffer": "buffer", "name": "buffer", "command": "command"}.get(token, "text")
+                "buffer": "buffer", "name": "buffer", "command": "command"}.get(token or "", "text")
 
     def _rooms(self) -> list[str]:
         joined = [b.name for b in self.model.buffers if b.kind == "room"]
@@ -86,7 +85,8 @@ class ChatCompleter(Completer):
         present = {_fold(m.nick): m.nick for m in buf.sorted_members(self.model.features)}
         recent = [line.nick for line in itertools.islice(reversed(buf.lines), RECENT_LINES)
                   if line.nick and not line.own]
-        ordered = [present[_fold(n)] for n in recent if _fold(n) in present] + list(present.values())
+        ordered = [*(present[_fold(n)] for n in recent if _fold(n) in present),
+                   *present.values()]
         return [n for n in dict.fromkeys(ordered) if _fold(n) != me]
 
 

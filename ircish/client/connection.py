@@ -19,8 +19,8 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
 from .caps import CAP_WAIT, CapNegotiation
@@ -35,7 +35,7 @@ class LinkState:
     detail: str = ""  # a sentence for the user: what happened, when the next try is
 
 
-Event = Union[Message, LinkState]
+Event = Message | LinkState
 
 
 class Connection:

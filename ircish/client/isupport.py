@@ -10,8 +10,9 @@ Without a 005, the RFC 2812 defaults below hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 DEFAULT_PREFIX = ("ov", "@+")
 DEFAULT_CHANMODES = ("b", "k", "l", "imnst")
@@ -40,7 +41,7 @@ class Features:
             elif key == "-PREFIX":
                 self.prefix_modes, self.prefix_signs = DEFAULT_PREFIX
             elif key == "CHANMODES":
-                groups = (value.split(",") + ["", "", ""])[:4]
+                groups = ([*value.split(","), "", "", ""])[:4]
                 self.chanmodes = (groups[0], groups[1], groups[2], groups[3])
             elif key == "-CHANMODES":
                 self.chanmodes = DEFAULT_CHANMODES
@@ -50,7 +51,8 @@ class Features:
     def sign(self, modes: Iterable[str]) -> str:
         """The sign of the highest prefix mode held ("" for none)."""
         held = set(modes)
-        return next((s for m, s in zip(self.prefix_modes, self.prefix_signs) if m in held), "")
+        pairs = zip(self.prefix_modes, self.prefix_signs, strict=False)
+        return next((sign for mode, sign in pairs if mode in held), "")
 
     def rank(self, modes: Iterable[str]) -> int:
         """0 for the highest prefix mode, ..., len(prefix_modes) for none: a sort key."""

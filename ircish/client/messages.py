@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 import zlib
+
 from prompt_toolkit.data_structures import Point
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
 from prompt_toolkit.layout.controls import UIContent, UIControl
@@ -50,7 +51,8 @@ def render_line(line: Line) -> StyleAndTextTuples:
     return out
 
 
-def wrap(fragments: StyleAndTextTuples, width: int, indent: int = INDENT) -> list[StyleAndTextTuples]:
+def wrap(fragments: StyleAndTextTuples, width: int,
+         indent: int = INDENT) -> list[StyleAndTextTuples]:
     """Rows of at most `width` cells, broken after a space when the row has one."""
     rows: list[StyleAndTextTuples] = []
     row: StyleAndTextTuples = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..protocol import Message, casefold, is_room_name, number
 from .buffers import Buffer, Line, Member
@@ -157,7 +157,8 @@ class ClientModel:
             self.note(text, "error")
 
     def mentions_me(self, text: str) -> bool:
-        pattern = r"(?<![\w\[\]\\`^{|}-])" + re.escape(casefold(self.nick)) + r"(?![\w\[\]\\`^{|}-])"
+        word = r"[\w\[\]\\`^{|}-]"  # a character that may be part of a nick
+        pattern = rf"(?<!{word})" + re.escape(casefold(self.nick)) + rf"(?!{word})"
         return re.search(pattern, casefold(text)) is not None
 
     # --- feeding ------------------------------------------------------------------
@@ -165,7 +166,8 @@ class ClientModel:
     def feed(self, msg: Message) -> None:
         """Apply one message from the server; its lines carry its server-time tag, if
         it has a valid one, else the time of receipt."""
-        handler: Callable[[Message], None] | None = getattr(self, f"_on_{msg.command.lower()}", None)
+        handler: Callable[[Message], None] | None = getattr(
+            self, f"_on_{msg.command.lower()}", None)
         self._stamp = message_time(msg)
         try:
             if handler is not None:
@@ -200,7 +202,8 @@ class ClientModel:
             return
         buf.members[casefold(nick)] = Member(nick)
         host = (msg.source or "").partition("!")[2]
-        self.add(buf, Line("status", f"{nick} ({host}) joined {room}" if host else f"{nick} joined {room}"))
+        who = f"{nick} ({host})" if host else nick
+        self.add(buf, Line("status", f"{who} joined {room}"))
 
     def _left(self, buf: Buffer, nick: str, text: str) -> None:
         if self._is_me(nick):
@@ -357,7 +360,8 @@ class ClientModel:
         stamp = number(msg.params[3]) if len(msg.params) > 3 else None
         if stamp is not None:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
-            self.add(self.ensure(msg.params[1]), Line("status", f"Set by {nick_of(msg.params[2])} on {when}"))
+            self.add(self.ensure(msg.params[1]),
+                     Line("status", f"Set by {nick_of(msg.params[2])} on {when}"))
 
     def _on_353(self, msg: Message) -> None:
         """One line of NAMES: `@+alice` (multi-prefix), `bob!~b@host` (userhost-in-names)."""

@@ -7,14 +7,14 @@ gets the parameters when a format string is not enough.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from string import Formatter
-from typing import Callable, Union
 
 from ..protocol import Message
 
 HIDDEN = object()
 
-Template = Union[str, Callable[[list[str]], str], object]   # object: HIDDEN
+Template = str | Callable[[list[str]], str] | object   # object: HIDDEN
 
 TEMPLATES: dict[str, Template] = {
     "004": HIDDEN, "005": HIDDEN,                       # server capabilities

@@ -7,7 +7,8 @@ here either: the view calls these two methods and redraws.
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from ..protocol import Message, split_list
 from . import commands as C

@@ -12,14 +12,23 @@ everything else is read from the `ClientModel` at each redraw.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from prompt_toolkit.application import get_app
 from prompt_toolkit.buffer import Buffer as InputBuffer
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
-from prompt_toolkit.layout import (ConditionalContainer, Dimension, Float, FloatContainer,
-                                   FormattedTextControl, HSplit, Layout, VSplit, Window)
+from prompt_toolkit.layout import (
+    ConditionalContainer,
+    Dimension,
+    Float,
+    FloatContainer,
+    FormattedTextControl,
+    HSplit,
+    Layout,
+    VSplit,
+    Window,
+)
 from prompt_toolkit.layout.controls import BufferControl
 from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.layout.processors import BeforeInput
@@ -79,7 +88,8 @@ class ChatView:
         def separator() -> Window:
             return Window(width=1, char="│", style="class:separator")
 
-        members_visible = Condition(lambda: self.members_shown() and self.model.buffer.kind == "room")
+        members_visible = Condition(
+            lambda: self.members_shown() and self.model.buffer.kind == "room")
         body = VSplit([
             Window(FormattedTextControl(self.buffer_list), width=BUFFER_LIST_WIDTH),
             separator(),
@@ -149,7 +159,8 @@ class ChatView:
                  "offline, reconnecting" if model.connection == "disconnected" else "connecting")
         state_style = "" if model.registered else "class:status.state.bad"
         out: StyleAndTextTuples = [
-            ("", f" {time.strftime('%H:%M')} [{model.nick}] [{model.current + 1}:{model.buffer.name}] "),
+            ("", f" {time.strftime('%H:%M')} [{model.nick}] "
+                 f"[{model.current + 1}:{model.buffer.name}] "),
             (state_style, f"[{state}]"),
         ]
         active = [(i, b) for i, b in enumerate(model.buffers) if b.unread]
@@ -163,4 +174,4 @@ class ChatView:
             out.append(("class:status.activity", " [scrolled back: PgDn]"))
         used = fragment_list_width(out)
         hint = next((h for h in HINTS if used + len(h) <= get_app().output.get_size().columns), "")
-        return out + [("", hint)]
+        return [*out, ("", hint)]

@@ -11,7 +11,7 @@ invite-notify, setname, chghost, ...) are checked by name where those lines are 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # Profile bits: capabilities that change a relayed line's bytes.
 MESSAGE_TAGS = 1    # client-only tags, msgid, bot; also TAGMSG at all

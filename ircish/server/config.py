@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..protocol import casefold, is_valid_room_name
 from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
 from .opers import HashPasswordAction, OperSpec, hash_problem
-from ..protocol import casefold, is_valid_room_name
 from .yamlfile import ConfigError, document, fail, mapping_items, read, scalar
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.
@@ -108,7 +110,7 @@ class Settings:
     opers: list[OperSpec] = field(default_factory=list)
 
 
-def _options() -> list[tuple[str, str, Any, dict]]:
+def _options() -> list[tuple[str, str, Any, Mapping[str, Any]]]:
     """(field name, flag/key, type, metadata) of every configurable setting."""
     hints = typing.get_type_hints(Settings)
     return [(f.name, f.metadata["flag"] or f.name.replace("_", "-"), hints[f.name], f.metadata)
@@ -159,12 +161,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                 metavar=metavar)
 
 
+def _option_error(key: str, problem: str) -> ConfigError:
+    return ConfigError(f"--{key}: {problem}")
+
+
+def _setting_error(path: Path, node: yaml.Node, key: str, problem: str) -> ConfigError:
+    return fail(path, node, f"{key}: {problem}")
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_config(args.config) if args.config else Settings()
-    for name, key, kind, meta in _options():
+    for name, key, _kind, meta in _options():
         value = getattr(args, name)
         if value is not None:
-            _check_bounds(value, meta, lambda problem: ConfigError(f"--{key}: {problem}"))
+            _check_bounds(value, meta, partial(_option_error, key))
             setattr(settings, name, value)
     return resolve_files(settings)
 
@@ -185,7 +195,7 @@ def resolve_files(settings: Settings) -> Settings:
 
 # --- YAML files ------------------------------------------------------------------------
 
-def _check_bounds(value: Any, meta: dict, error: Any) -> None:
+def _check_bounds(value: Any, meta: Mapping[str, Any], error: Any) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if meta.get("minimum") is not None and value < meta["minimum"]:
             raise error(f"must be at least {meta['minimum']}")
@@ -212,9 +222,9 @@ def load_config(path: Path) -> Settings:
         if key not in known:
             raise fail(path, key_node, f"unknown setting '{key}'")
         name, kind, meta = known[key]
-        value = _convert(data[key], kind, lambda problem: fail(path, value_node,
-                                                                f"{key}: {problem}"))
-        _check_bounds(value, meta, lambda problem: fail(path, value_node, f"{key}: {problem}"))
+        error = partial(_setting_error, path, value_node, key)
+        value = _convert(data[key], kind, error)
+        _check_bounds(value, meta, error)
         setattr(settings, name, value)
     return settings
 

@@ -4,9 +4,10 @@ The reader thread is the only thread a client has. It reads, frames, parses and
 dispatches; replies and relayed lines go to outboxes and are flushed at the end of
 each chunk of input (`delivery_batch`). Lines wait in a backlog while flood control
 holds them back; the reader keeps reading meanwhile, so a client whose unhandled
-input passes `recvq` is dropped (`Excess Flood`) instead of hiding in kernel buffers. Any thread may ask a connection to end
-(`terminate`); only the reader thread cleans up, in `run`'s `finally`, so a client
-leaves the rooms and the nick table exactly once whatever killed it.
+input passes `recvq` is dropped (`Excess Flood`) instead of hiding in kernel buffers.
+Any thread may ask a connection to end (`terminate`); only the reader thread cleans up,
+in `run`'s `finally`, so a client leaves the rooms and the nick table exactly once
+whatever killed it.
 """
 from __future__ import annotations
 
@@ -19,12 +20,19 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from ..protocol import (
+    CLIENT_MAX_TAGS,
+    LINE_TOO_LONG,
+    LineBuffer,
+    LineTooLong,
+    ProtocolError,
+    decode,
+    parse_line,
+)
 from . import errors
 from .context import Context
 from .flood import TokenBucket
 from .outbox import Outbox, delivery_batch, labeled_response
-from ..protocol import (CLIENT_MAX_TAGS, LINE_TOO_LONG, LineBuffer, LineTooLong, ProtocolError,
-                       decode, parse_line)
 from .state import User
 from .transport import PlainTransport, Transport
 
@@ -38,7 +46,7 @@ BATCH_LINES = 64  # input lines whose output is committed and sent together
 
 
 class Connection:
-    def __init__(self, server: Server, sock: socket.socket, address: tuple,
+    def __init__(self, server: Server, sock: socket.socket, address: tuple[str, int],
                  transport: Transport | None = None) -> None:
         self.server = server
         self.sock = sock

@@ -5,10 +5,11 @@ only queue bytes on an outbox (see `outbox.py`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
-from .errors import IrcError
 from ..protocol import Message
+from .errors import IrcError
 
 if TYPE_CHECKING:
     from .config import Settings

@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from .caps import ACCOUNT_TAG, EXTENDED_JOIN, MESSAGE_TAGS, SERVER_TIME
-from .outbox import put_many
 from ..protocol import Message
+from .caps import ACCOUNT_TAG, EXTENDED_JOIN, MESSAGE_TAGS, SERVER_TIME
+from .outbox import Sink, put_many
 
 if TYPE_CHECKING:
     from .state import Room, User
@@ -32,7 +33,7 @@ def new_msgid() -> str:
 
 def server_time(when: float) -> str:
     """RFC 3339 UTC with milliseconds, as the server-time spec writes it."""
-    stamp = datetime.fromtimestamp(when, timezone.utc)
+    stamp = datetime.fromtimestamp(when, UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -96,7 +97,7 @@ def deliver(users: Iterable[User], event: Event, skip: User | None = None,
             cap: str | None = None, need: int = 0) -> None:
     """Queue the event for each user (never touches a socket). `cap`: only users who
     enabled that capability; `need`: only users whose profile has those bits."""
-    groups: dict[int, list[object]] = {}
+    groups: dict[int, list[Sink]] = {}
     for user in users:
         if user is skip or (cap is not None and cap not in user.caps):
             continue

@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from . import errors
 from .. import numerics as N
+from ..protocol import is_room_name, split_list
+from . import errors
 from .caps import MESSAGE_TAGS
 from .events import Event, deliver, deliver_room, user_message
 from .outbox import put_aside
-from ..protocol import is_room_name, split_list
 
 if TYPE_CHECKING:
     from .context import Context

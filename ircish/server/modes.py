@@ -15,11 +15,12 @@ Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
-from . import errors
 from ..protocol import casefold, number
+from . import errors
 
 if TYPE_CHECKING:
     from .state import Room, User

@@ -21,11 +21,12 @@ the spelling it gave, which is what `MONITOR L` and 731 show back.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .. import numerics as N
-from .outbox import delivery_batch
 from ..protocol import MAX_LINE, casefold
+from .outbox import delivery_batch
 
 if TYPE_CHECKING:
     from .server import Server

@@ -19,7 +19,8 @@ import os
 import select
 import threading
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from ..protocol import escape_tag_value
 from .transport import Transport
@@ -30,6 +31,19 @@ _local = threading.local()  # .stage: this thread's staged lines, while a batch 
                             # .label: the labeled_response being gathered, if any
 
 
+class Sink(Protocol):
+    """Where a user's lines go: what `User` and the delivery functions need of an
+    `Outbox` (unit tests give them a fake)."""
+
+    def put(self, data: bytes) -> None: ...
+
+    def put_now(self, data: bytes, lead: bool = False) -> None: ...
+
+    def commit(self, lines: list[bytes]) -> bool: ...
+
+    def flush(self) -> None: ...
+
+
 class delivery_batch:
     """Stage the lines queued in the block; commit and flush them when it ends
     (a nested block joins the outer one). The `own` outbox (the client whose input
@@ -38,7 +52,7 @@ class delivery_batch:
 
     __slots__ = ("own", "outer")
 
-    def __init__(self, own: Outbox | None = None) -> None:
+    def __init__(self, own: Sink | None = None) -> None:
         self.own = own
 
     def __enter__(self) -> None:
@@ -50,8 +64,8 @@ class delivery_batch:
     def __exit__(self, *exc: object) -> None:
         if self.outer:
             return
-        stage: dict[Outbox, list[bytes]] = _local.stage
-        owed: set[Outbox] = _local.owed
+        stage: dict[Sink, list[bytes]] = _local.stage
+        owed: set[Sink] = _local.owed
         _local.stage = _local.owed = None
         last = self.own
         own_lines = stage.pop(last, None) if last is not None else None
@@ -126,7 +140,7 @@ class labeled_response:
         return out
 
 
-def put_aside(outbox: Outbox, data: bytes) -> None:
+def put_aside(outbox: Sink, data: bytes) -> None:
     """A line for a client that is not part of the reply to its labeled command: its
     own message to itself arrives unlabeled (only the echo-message copy is the reply)."""
     label = getattr(_local, "label", None)
@@ -143,7 +157,7 @@ def _tagged(line: bytes, tag: bytes) -> bytes:
     return b"@" + tag + b" " + line
 
 
-def put_many(outboxes: Iterable[Outbox], data: bytes, skip: object = None) -> None:
+def put_many(outboxes: Iterable[Sink], data: bytes, skip: object = None) -> None:
     """One line for many outboxes (a room message): the hot path, kept to an append."""
     stage = getattr(_local, "stage", None)
     if stage is None:

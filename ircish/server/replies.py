@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from . import errors
 from .. import numerics as N
-from .modes import MAX_KEY_LENGTH
 from ..protocol import MAX_LINE, mask_matches
+from . import errors
+from .modes import MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
     from .context import Context

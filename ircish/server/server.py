@@ -10,7 +10,7 @@ import socket
 import ssl
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import numerics as N
 from ..protocol import Message
@@ -36,7 +36,8 @@ NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
 class Server:
     def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self.settings = settings
-        self.registry = registry if registry is not None else builtin_registry(settings.command_dirs)
+        self.registry = (registry if registry is not None
+                         else builtin_registry(settings.command_dirs))
         self.nicks = NickTable()
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
         self.monitors = Monitors(self)
@@ -45,7 +46,7 @@ class Server:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
                                      spec.key, spec.limit)
         self.writer = Writer()
-        self.created_text = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         self._lock = threading.Lock()           # guards the six fields below
         self.connections: set[Connection] = set()
         self.per_address: dict[str, int] = {}   # live connections by client address
@@ -84,7 +85,7 @@ class Server:
         picks a free port; `tls_address` is the TLS listener's, if any)."""
         s = self.settings
         threading.stack_size(s.thread_stack_size)
-        tls = server_context(str(s.tls_cert), s.tls_key and str(s.tls_key)) \
+        tls = server_context(str(s.tls_cert), str(s.tls_key) if s.tls_key else None) \
             if s.tls_cert else None
         plain = self._listen(s.port)
         self.address = plain.getsockname()[:2]

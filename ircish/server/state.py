@@ -39,20 +39,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol
+from typing import TYPE_CHECKING
 
+from ..protocol import casefold, matches_any
 from . import errors
 from .modes import Ban, parse_flags, require_operator
-from ..protocol import casefold, matches_any
 
-class Sink(Protocol):
-    """Where a user's lines go: the connection's outbox."""
-
-    def put(self, data: bytes) -> None: ...
-
-    def put_now(self, data: bytes, lead: bool = False) -> None: ...
-
+if TYPE_CHECKING:
+    from .outbox import Sink
 
 class User:
     """One connected client's identity. Fields other than the guarded ones are owned

@@ -44,7 +44,7 @@ def mapping_items(path: Path, node: yaml.Node | None, what: str
         return []
     if not isinstance(node, yaml.MappingNode):
         raise fail(path, node, f"expected {what}")
-    items = []
+    items: list[tuple[str, yaml.Node, yaml.Node]] = []
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode):
             raise fail(path, key, "keys must be plain names")
