@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from ircish.client.caps import CapNegotiation, message_time
-from ircish.client.connection import Connection, Event
+from ircish.client.cap_negotiation import CapNegotiation, message_time
+from ircish.client.link import Link, LinkEvent
 from ircish.client.messages import render_line
 from ircish.client.model import ClientModel
 from ircish.protocol import Message, parse_line
@@ -156,8 +156,8 @@ def test_the_link_negotiates_with_the_real_server(server: Server,
                                                   connect: Callable[..., Client]) -> None:
     """Whatever the server offers today (an empty list or the IRCv3 set), the link gets
     registered, and holds exactly what it asked for and the server granted."""
-    events: queue.Queue[Event] = queue.Queue()
-    link = Connection(*server.address, "alice", events.put)
+    events: queue.Queue[LinkEvent] = queue.Queue()
+    link = Link(*server.address, "alice", events.put)
     link.start()
     seen: list[Message] = []
     try:
@@ -179,8 +179,8 @@ def test_the_link_negotiates_with_the_real_server(server: Server,
 def test_a_silent_peer_gets_cap_end_after_the_wait() -> None:
     """A server that ignores CAP LS without a word must not hold registration up."""
     listener = socket.create_server(("127.0.0.1", 0))
-    events: queue.Queue[Event] = queue.Queue()
-    link = Connection(*listener.getsockname()[:2], "alice", events.put, cap_wait=0.3)
+    events: queue.Queue[LinkEvent] = queue.Queue()
+    link = Link(*listener.getsockname()[:2], "alice", events.put, cap_wait=0.3)
     link.start()
     try:
         peer, _ = listener.accept()

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from ircish.client.commands import (
+from ircish.client.slash import (
     Catalog,
     CloseBuffer,
     Error,

@@ -11,9 +11,9 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from ircish.client.commands import Catalog
 from ircish.client.completion import ChatCompleter
 from ircish.client.model import ClientModel
+from ircish.client.slash import Catalog
 from ircish.protocol import parse_line
 
 TAB = "\t"

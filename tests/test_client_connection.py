@@ -5,7 +5,7 @@ import queue
 import time
 from collections.abc import Callable
 
-from ircish.client.connection import Connection, Event, LinkState
+from ircish.client.link import Link, LinkEvent, LinkState
 from ircish.protocol import Message
 from ircish.server.server import Server
 
@@ -16,13 +16,13 @@ class Events:
     """What the link delivers, as the UI loop would receive it."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[Event] = queue.Queue()
-        self.seen: list[Event] = []
+        self.queue: queue.Queue[LinkEvent] = queue.Queue()
+        self.seen: list[LinkEvent] = []
 
-    def deliver(self, event: Event) -> None:
+    def deliver(self, event: LinkEvent) -> None:
         self.queue.put(event)
 
-    def wait_for(self, test: Callable[[Event], bool], wait: float = 5.0) -> Event:
+    def wait_for(self, test: Callable[[LinkEvent], bool], wait: float = 5.0) -> LinkEvent:
         deadline = time.monotonic() + wait
         while True:
             event = self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
@@ -34,7 +34,7 @@ class Events:
         return [e.state for e in self.seen if isinstance(e, LinkState)]
 
 
-def welcome(event: Event) -> bool:
+def welcome(event: LinkEvent) -> bool:
     return isinstance(event, Message) and event.command == "001"
 
 
@@ -42,7 +42,7 @@ def test_keeps_the_link_alive_both_ways(start_server: Callable[..., Server]) -> 
     # The server PINGs after 0.3 s of silence; we PING after 0.4 s of ours. Neither drops.
     server = start_server(ping_interval=0.3, ping_timeout=0.5)
     events = Events()
-    link = Connection(*server.address, "alice", events.deliver, idle_ping=0.4)
+    link = Link(*server.address, "alice", events.deliver, idle_ping=0.4)
     link.start()
     try:
         events.wait_for(welcome)
@@ -61,7 +61,7 @@ def test_sends_from_another_thread_and_tracks_its_nick(server: Server,
                                                        connect: Callable[..., Client]) -> None:
     bob = connect("bob")
     events = Events()
-    link = Connection(*server.address, "alice", events.deliver)
+    link = Link(*server.address, "alice", events.deliver)
     link.start()
     try:
         events.wait_for(welcome)

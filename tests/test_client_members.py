@@ -8,10 +8,10 @@ from prompt_toolkit.buffer import Buffer as InputBuffer
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from ircish.client.commands import Catalog
 from ircish.client.completion import ChatCompleter
 from ircish.client.isupport import Features, ModeChange
 from ircish.client.model import ClientModel
+from ircish.client.slash import Catalog
 from ircish.client.view import ChatView
 from ircish.protocol import parse_line
 

@@ -124,7 +124,7 @@ def test_the_plugins_source_says_what_the_server_runs(registry: Registry) -> Non
 
 
 def test_reading_the_command_entries_runs_no_server_code() -> None:
-    script = ("import sys, json; from ircish.client.commands import Catalog; "
+    script = ("import sys, json; from ircish.client.slash import Catalog; "
               "Catalog(); print(json.dumps(sorted(m for m in sys.modules "
               "if m.startswith('ircish.server'))))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from ircish.client.connection import Connection as ClientConnection
-from ircish.client.connection import LinkState, tls_context
+from ircish.client.link import Link, LinkState, tls_context
 from ircish.protocol import Message
 
 from .ircclient import Client, wait_until
@@ -100,7 +99,7 @@ def test_plain_text_on_the_tls_port_is_dropped_quietly(tls_server, trusting) -> 
 
 def _client_link(server, context: ssl.SSLContext) -> list:
     events: list = []
-    link = ClientConnection("localhost", server.tls_address[1], "tlsuser", events.append,
+    link = Link("localhost", server.tls_address[1], "tlsuser", events.append,
                             backoff=(60.0,), tls=context)
     link.start()
     return [link, events]

@@ -1,6 +1,6 @@
 """`ircish`: the terminal client's entry point, its key bindings and its event loop.
 
-The reader thread of the `Connection` hands each event to the prompt_toolkit loop
+The reader thread of the `Link` hands each event to the prompt_toolkit loop
 with `call_soon_threadsafe`; from there on everything (model, session, drawing)
 runs on the UI thread. Keys map to session and model calls, nothing more.
 """
@@ -22,11 +22,11 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
 from ..protocol import Message, split_list
-from .commands import Catalog
 from .completion import ChatCompleter
-from .connection import Connection, Event, tls_context
+from .link import Link, LinkEvent, tls_context
 from .model import ClientModel
 from .session import Session
+from .slash import Catalog
 from .view import STYLE, ChatView
 
 
@@ -82,7 +82,7 @@ class ChatApp:
         self.model = ClientModel(args.nick, f"{args.host}:{args.port}")
         self.catalog = Catalog()
         self.quit_reason = ""
-        self.connection: Connection | None = None
+        self.link: Link | None = None
         rooms = [r if r.startswith("#") else "#" + r for r in split_list(args.join)]
         self.session = Session(self.model, self, self.catalog, rooms, self.quit)
         typing_command = Condition(lambda: self.input.text.startswith("/")
@@ -99,7 +99,7 @@ class ChatApp:
     # --- the link, as the session sees it ---------------------------------------
 
     def send(self, msg: Message) -> bool:
-        return self.connection is not None and self.connection.send(msg)
+        return self.link is not None and self.link.send(msg)
 
     def quit(self, reason: str = "") -> None:
         self.quit_reason = reason
@@ -111,7 +111,7 @@ class ChatApp:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
 
-        def deliver(event: Event) -> None:   # on the reader thread
+        def deliver(event: LinkEvent) -> None:   # on the reader thread
             try:
                 loop.call_soon_threadsafe(self._on_event, event)
             except RuntimeError:
@@ -119,15 +119,15 @@ class ChatApp:
 
         tls = (tls_context(not self.args.tls_no_verify, self.args.tls_ca)
                if self.args.tls else None)
-        self.connection = Connection(self.args.host, self.args.port, self.args.nick, deliver,
+        self.link = Link(self.args.host, self.args.port, self.args.nick, deliver,
                                      tls=tls)
-        self.connection.start()
+        self.link.start()
         try:
             await self.app.run_async()
         finally:
-            self.connection.quit(self.quit_reason)
+            self.link.quit(self.quit_reason)
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: LinkEvent) -> None:
         self.session.handle(event)
         self.app.invalidate()
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from .commands import Catalog
 from .model import ClientModel
+from .slash import Catalog
 
 RECENT_LINES = 200      # how far back "who spoke last" looks
 

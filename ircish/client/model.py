@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 
 from ..protocol import Message, casefold, is_room_name, number
 from .buffers import Buffer, Line, Member
-from .caps import message_time
+from .cap_negotiation import message_time
 from .isupport import Features
-from .replies import describe_numeric
+from .sentences import describe_numeric
 
 __all__ = ["Buffer", "ClientModel", "Line", "Member", "nick_of"]
 

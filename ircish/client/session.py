@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..protocol import Message, split_list
-from . import commands as C
-from .connection import Event, LinkState
+from . import slash as C
+from .link import LinkEvent, LinkState
 from .model import ClientModel
 
 
@@ -32,7 +32,7 @@ class Session:
 
     # --- from the server ----------------------------------------------------------
 
-    def handle(self, event: Event) -> None:
+    def handle(self, event: LinkEvent) -> None:
         if isinstance(event, LinkState):
             self.model.set_connection(event.state, event.detail)
             return

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
-from .caps import CAP_WAIT, CapNegotiation
+from .cap_negotiation import CAP_WAIT, CapNegotiation
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
@@ -35,11 +35,11 @@ class LinkState:
     detail: str = ""  # a sentence for the user: what happened, when the next try is
 
 
-Event = Message | LinkState
+LinkEvent = Message | LinkState
 
 
-class Connection:
-    def __init__(self, host: str, port: int, nick: str, deliver: Callable[[Event], None],
+class Link:
+    def __init__(self, host: str, port: int, nick: str, deliver: Callable[[LinkEvent], None],
                  username: str | None = None, realname: str = "ircish user",
                  backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
                  tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT) -> None:
