@@ -1,9 +1,9 @@
 """The client's link to the server: one reader thread, thread-safe sends, reconnects.
 
 The reader thread owns the socket's receiving side and the registration dance
-(capability negotiation, see `caps`; NICK/USER, `nick_` when the nick is taken, PONG). Every line
-and every change of link state is handed to `deliver`, which the UI makes
-thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
+(capability negotiation, see `cap_negotiation`; NICK/USER, `nick_` when the nick is
+taken, PONG). Every line and every change of link state is handed to `deliver`, which
+the UI makes thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
 When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
 session rejoins its rooms when the new welcome arrives.
 
