@@ -27,7 +27,7 @@ CORPUS = [
     "CAP END", "USER u 0 * :real", "ISON {n} x y", "USERHOST {n}", "LUSERS", "MOTD",
     "VERSION", "HELP {r}", "/msg #soak slash {r}", "@tag=v;+c=x PRIVMSG #soak :tagged",
     ":fake!u@h PRIVMSG #soak :spoof", "PRIVMSG #soak :\x01ACTION dances\x01", "QUIT :{r}",
-    # issue 6: modes, moderation, capabilities, queries
+    # modes, moderation, capabilities, queries
     "MODE #soak +ov-b {n} {n} *!*@{r}", "MODE #soak +bbb a{r} {n} *", "MODE #soak b",
     "MODE #soak +kl key{d} {d}", "MODE #soak -kl *", "MODE #soak +imnst", "MODE #soak -imnst",
     "MODE #soak +v {n}", "MODE {n} +B", "MODE {n} -o", "INVITE {n} #soak", "INVITE",

@@ -27,7 +27,8 @@ _PROFILE_BITS = {
 }
 
 # Everything offered in CAP LS, with its 302 value (None: no value). Each is here
-# because it works; the closing notes of issue 6 list them with their behaviour.
+# because it works (tests/test_caps.py negotiates each and checks its effect; the
+# README lists what each does).
 CAPABILITIES: dict[str, str | None] = {
     "account-notify": None,
     "account-tag": None,
