@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from .loadgen import Bot, Loop, cpu_seconds, marked, percentile, proc_status
 
-Figures = dict[str, float]
+Figures = dict[str, float | str]   # numbers, and a few words (why a staller left)
 TEXT_LEN = 60                 # bytes of message text, like a short chat line
 SAMPLE_EVERY = 0.02           # seconds between latency marks of one sender (saturation)
 IN_FLIGHT = 2000              # messages sent but not yet fanned out, at most (saturation)
@@ -29,7 +29,7 @@ class Window:
         self.cpu = cpu_seconds()
         self.server = server_cpu(pid)
 
-    def close(self) -> Figures:
+    def close(self) -> dict[str, float]:
         wall = time.monotonic() - self.wall
         return {"seconds": wall,
                 "gen_cpu": (cpu_seconds() - self.cpu) / wall,
@@ -122,7 +122,8 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
             if (stalled is not None and stall_drop_at is None
                     and any(b.seen_quit for b in bots[senders:senders + 5])):
                     stall_drop_at = time.monotonic() - start
-        figures = window.close()
+        timed = window.close()
+        figures: Figures = {**timed}
         loop.min_round = 0.0
         received_in_window = sum(b.lines for b in bots)
         # with a staller, every member also gets its QUIT (when the server drops it)
@@ -131,8 +132,8 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         delivered = sum(b.lines for b in bots)
         latencies = [v for b in bots for v in b.latencies]
         figures.update({
-            "deliveries/s": received_in_window / figures["seconds"],
-            "messages/s": sent / figures["seconds"],
+            "deliveries/s": received_in_window / timed["seconds"],
+            "messages/s": sent / timed["seconds"],
             "lost": max(0, sent * receivers - delivered),
             "p50 ms": percentile(latencies, 0.50),
             "p99 ms": percentile(latencies, 0.99),
@@ -173,10 +174,11 @@ def privmsg(host: str, port: int, pid: int, pairs: int = 50, seconds: float = 5.
                 if new:
                     seen[bot.fd] = bot.lines
                     loop.send(bot, (lines[bot.fd] + marked(TEXT_LEN) + b"\r\n") * new)
-        figures = window.close()
+        timed = window.close()
+        figures: Figures = {**timed}
         round_trips = sum(bot.lines for bot in left)
         latencies = [v for b in left + right for v in b.latencies]
-        figures.update({"round trips/s": round_trips / figures["seconds"],
+        figures.update({"round trips/s": round_trips / timed["seconds"],
                         "p50 ms": percentile(latencies, 0.5),
                         "p99 ms": percentile(latencies, 0.99)})
         return figures
@@ -199,13 +201,14 @@ def connect(host: str, port: int, pid: int, clients: int = 1000,
                      for i in range(min(in_flight, clients - len(bots)))]
             loop.wait_ready(batch, 120)
             bots.extend(batch)
-        figures = window.close()
+        timed = window.close()
+        figures: Figures = {**timed}
         time.sleep(0.5)
         after = proc_status(pid)
         registered = sum(1 for b in bots if b.ready and not b.closed)
         figures.update({
             "registered": registered,
-            "registrations/s": registered / figures["seconds"],
+            "registrations/s": registered / timed["seconds"],
             "threads": after["Threads"],
             "RSS MiB": after["VmRSS"] / 1024,
             "KiB/client": (after["VmRSS"] - before["VmRSS"]) / max(1, registered),

@@ -19,10 +19,11 @@ from pathlib import Path
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -38,7 +39,7 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> 
 @dataclass
 class Peer:
     name: str
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
 
@@ -104,9 +105,10 @@ class Ngircd(Peer):
         if self.available():
             return
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        quiet = {"env": env, "stdout": subprocess.DEVNULL}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "ngircd"], check=True, **quiet)
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "ngircd"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
         # The package starts a system service on 6667; the benchmark runs its own.
         subprocess.run(["service", "ngircd", "stop"], check=False, capture_output=True)
 
