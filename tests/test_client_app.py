@@ -89,7 +89,7 @@ def test_talk_in_a_room_paste_and_long_lines(server: Server, connect: Callable[.
 
             long_text = " ".join(f"word{i}" for i in range(250))
             await alice.type(long_text + "\r")
-            pieces = []
+            pieces: list[str] = []
             while " ".join(pieces) != long_text:
                 pieces.append(bob.expect(r"PRIVMSG #general :(.*)$")[1])
             assert len(pieces) == 5                 # 1.9 kB of text in lines of 512 bytes

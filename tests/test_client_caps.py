@@ -143,7 +143,7 @@ def test_the_model_dates_lines_by_the_tag_and_the_view_shows_it_in_local_time() 
     assert stamps["from the past"] == pytest.approx(EPOCH)
     for text in ("You joined #general", "bad tag", "empty tag", "no tag"):
         assert before <= stamps[text] <= time.time()
-    shown = "".join(text for _, text in render_line(room.lines[2]))
+    shown = "".join(fragment[1] for fragment in render_line(room.lines[2]))
     assert shown == time.strftime("%H:%M ", time.localtime(EPOCH)) + "<bob> from the past"
     model.add_own("#general", "mine")                 # my own lines: the time I sent them
     assert room.lines[-1].time >= before
@@ -180,7 +180,8 @@ def test_a_silent_peer_gets_cap_end_after_the_wait() -> None:
     """A server that ignores CAP LS without a word must not hold registration up."""
     listener = socket.create_server(("127.0.0.1", 0))
     events: queue.Queue[LinkEvent] = queue.Queue()
-    link = Link(*listener.getsockname()[:2], "alice", events.put, cap_wait=0.3)
+    host, port = listener.getsockname()[:2]
+    link = Link(host, port, "alice", events.put, cap_wait=0.3)
     link.start()
     try:
         peer, _ = listener.accept()

@@ -31,7 +31,7 @@ class Terminal:
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         # prompt_toolkit asks where the cursor is (CPR); the emulator answers.
-        self.screen.write_process_input = lambda data: child.send(data)
+        self.screen.write_process_input = child.send  # type: ignore[method-assign]
 
     def pump(self, wait: float = 0.05) -> None:
         while True:

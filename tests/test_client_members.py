@@ -176,8 +176,8 @@ def test_the_view_shows_the_sign_before_each_nick_in_rank_order() -> None:
     model.switch_to("#general")
     view = ChatView(model, InputBuffer())
     fragments = view.members()
-    rows = "".join(text for _, text in fragments).splitlines()
+    rows = "".join(fragment[1] for fragment in fragments).splitlines()
     assert rows == ["4 members", "@bob", "+carol", " alice", " dave"]
-    styles = {text: style for style, text in fragments}
+    styles = {fragment[1]: fragment[0] for fragment in fragments}
     assert styles["@"] == "class:members.op" and styles["+"] == "class:members.voice"
     assert styles["dave\n"] == "class:members.away"

@@ -13,7 +13,6 @@ import pytest
 
 from ircish.server.cli import build_parser
 from ircish.server.config import (
-    ConfigError,
     RoomSpec,
     Settings,
     example_config,
@@ -23,6 +22,7 @@ from ircish.server.config import (
     settings_from_args,
 )
 from ircish.server.opers import OperSpec, make_hash
+from ircish.server.yamlfile import ConfigError
 
 from .conftest import SERVER_NAME
 from .ircclient import Client
@@ -137,7 +137,9 @@ def test_server_process_serves_and_shuts_down_on_sigterm(tmp_path: Path) -> None
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()
-        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        listening = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        assert listening is not None, line
+        port = int(listening.group(1))
         client = Client(("127.0.0.1", port), "alice")
         client.register("alice")
         client.send("MOTD")

@@ -60,7 +60,9 @@ def test_concurrent_mode_changes_arrive_in_the_order_they_were_applied(
             assert before != after, seen
         voiced = seen[-1] == "+v"
         room = server.rooms.get("#order")
-        assert voiced == ("+" in room.prefix_of(server.nicks.get("target")))
+        member = server.nicks.get("target")
+        assert member is not None
+        assert voiced == ("+" in room.prefix_of(member))
     finally:
         sys.setswitchinterval(interval)
         for c in everyone:
