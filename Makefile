@@ -31,8 +31,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# make bench AGAINST=<commit>: the same run also measures ircish as of that commit.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(AGAINST),--against $(AGAINST))
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench --full

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import scenarios
 from .loadgen import raise_fd_limit
-from .servers import PEERS, Peer
+from .servers import PEERS, IrcishAt, Peer
 
 Scenario = tuple[str, Callable[..., dict[str, Any]], dict[str, Any], list[str]]
 
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, help="repetitions (default 2 quick, 5 full)")
     p.add_argument("--servers", default="ircish,ngircd,miniircd")
     p.add_argument("--only", help="run only scenarios whose name contains this")
+    p.add_argument("--against", metavar="REF",
+                   help="also run ircish as of this commit (e.g. main~5), side by side")
     args = p.parse_args(argv)
     raise_fd_limit()
     reps = args.reps or (5 if args.full else 2)
@@ -84,6 +86,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {name}: cannot install ({exc}); skipped", file=sys.stderr)
             continue
         peers.append(peer)
+    if args.against:
+        base = IrcishAt(f"ircish@{args.against}", ref=args.against)
+        base.install()
+        peers.insert(1, base)
+    try:
+        return run_all(args, peers, reps)
+    finally:
+        for peer in peers:
+            peer.cleanup()
+
+
+def run_all(args: argparse.Namespace, peers: list[Peer], reps: int) -> int:
     chosen = [s for s in plan(args.full) if not args.only or args.only in s[0]]
     results: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     started = time.monotonic()
@@ -112,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr, flush=True)
     names = [peer.name for peer in peers]
     head = f"{'scenario':<22} {'figure':<24}" + "".join(f"{n + ' med (min)':>26}" for n in names)
-    head += "".join(f"{n + '/ngircd':>16}" for n in names if n != "ngircd")
+    head += "".join(f"{n + '/ngircd':>24}" for n in names if n != "ngircd")
     print(f"\nircish benchmark, {reps} repetitions, {time.monotonic() - started:.0f} s "
           f"(gen_cpu/server_cpu: cores used by the load generator / the server)")
     print(head)
@@ -131,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 value = medians[name]
                 ok = isinstance(value, (int, float)) and isinstance(base, (int, float)) and base
-                row += f"{(fmt(value / base) + 'x') if ok else '-':>16}"
+                row += f"{(fmt(value / base) + 'x') if ok else '-':>24}"
             print(row)
     return 0
 

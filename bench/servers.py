@@ -1,7 +1,9 @@
 """The servers under test, each started on its own loopback port with flood limits off.
 
 Peers are installed when missing: ngircd from Debian's packages, miniircd from PyPI
-into the running interpreter's environment.
+into the running interpreter's environment. `--against REF` adds ircish as of an
+earlier commit, checked out beside this one, so that a change's cost is measured in
+the same run as the change.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,11 +55,18 @@ class Peer:
     def install(self) -> None:
         pass
 
+    def cleanup(self) -> None:
+        """After the last run: remove what `install` made for this run only."""
+
+    def environment(self) -> dict[str, str] | None:
+        return None  # the benchmark's own
+
     def start(self) -> None:
         self.port = free_port()
         with open(self.tmp / f"{self.name}.log", "wb") as log:  # the child keeps its copy
             self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_raise_limits)
+                                         stdin=subprocess.DEVNULL, preexec_fn=_raise_limits,
+                                         env=self.environment())
         wait_listening(self.port, self.proc)
 
     @property
@@ -93,6 +103,39 @@ class Ircish(Peer):
         path = self.tmp / "rooms.yaml"
         path.write_text("rooms: []\n")
         return path
+
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class IrcishAt(Ircish):
+    """ircish as of `ref` (a commit, a tag, `HEAD~3`), run from a detached worktree in
+    the peer's temporary folder, with this environment's dependencies."""
+
+    ref: str = "HEAD"
+
+    @property
+    def checkout(self) -> Path:
+        return self.tmp / "src"
+
+    def install(self) -> None:
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(self.checkout),
+                        self.ref], check=True, cwd=REPOSITORY)
+        # Folders pyproject installs under another name (commands/ as a package).
+        project = tomllib.loads((self.checkout / "pyproject.toml").read_text())
+        renamed = project.get("tool", {}).get("setuptools", {}).get("package-dir", {})
+        for package, folder in renamed.items():
+            link = self.checkout.joinpath(*package.split("."))
+            if package and not link.exists():
+                link.symlink_to(self.checkout / folder, target_is_directory=True)
+
+    def cleanup(self) -> None:
+        subprocess.run(["git", "worktree", "remove", "--force", str(self.checkout)],
+                       check=False, cwd=REPOSITORY, capture_output=True)
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(self.checkout)}  # ahead of the installed one
 
 
 class Ngircd(Peer):
