@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message
 from .errors import IrcError
+from .replies import numeric_line
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -35,7 +36,8 @@ class Context:
 
     def reply(self, numeric: str, *params: str) -> None:
         """A numeric to this user: `:<server> <numeric> <nick> <params…>`."""
-        self.user.send(self.server.numeric(self.user, numeric, *params))
+        self.user.send(numeric_line(self.server.settings.server_name, self.user.nick, numeric,
+                                    *params))
 
     def send(self, msg: Message, force_trailing: bool = False) -> None:
         self.user.send(msg.to_bytes(force_trailing))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from .. import numerics as N
 from ..protocol import MAX_LINE, casefold
 from .outbox import delivery_batch
+from .replies import numeric_line
 
 if TYPE_CHECKING:
     from .server import Server
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 
 
 class Monitors:
-    def __init__(self, server: Server) -> None:
-        self.server = server  # for formatting numerics
+    def __init__(self, server_name: str) -> None:
+        self.server_name = server_name  # the source of the numerics it sends
         self.lock = threading.Lock()
         self._lists: dict[User, dict[str, str]] = {}   # watcher -> folded -> as given
         self._watchers: dict[str, set[User]] = {}      # folded nick -> its watchers
@@ -134,12 +135,11 @@ class Monitors:
         self._notify(self.watchers_of(user.nick, besides=user), N.RPL_MONOFFLINE, user.nick)
 
     def _notify(self, watchers: list[User], numeric: str, target: str) -> None:
-        server = self.server
         if not watchers:
             return
         with delivery_batch():  # one flush per watcher, whichever thread this is
             for watcher in watchers:
-                watcher.send(server.numeric(watcher, numeric, target))
+                watcher.send(numeric_line(self.server_name, watcher.nick, numeric, target))
 
 
 def status_lines(server: Server, watcher: User, nicks: Iterable[str]) -> list[bytes]:
@@ -166,10 +166,12 @@ def packed(server: Server, watcher: User, numeric: str, items: list[str]) -> lis
     used = 0
     for item in items:
         if current and used + 1 + len(item) > budget:
-            lines.append(server.numeric(watcher, numeric, ",".join(current)))
+            lines.append(numeric_line(server.settings.server_name, watcher.nick, numeric,
+                                      ",".join(current)))
             current, used = [], 0
         used += len(item) + (1 if current else 0)
         current.append(item)
     if current:
-        lines.append(server.numeric(watcher, numeric, ",".join(current)))
+        lines.append(numeric_line(server.settings.server_name, watcher.nick, numeric,
+                                      ",".join(current)))
     return lines

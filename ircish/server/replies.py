@@ -1,12 +1,12 @@
-"""Reply sequences that more than one command sends (the welcome burst, LUSERS, MOTD,
-NAMES, topic), so that each is written once."""
+"""How numerics look on the wire, and the reply sequences that more than one command
+sends (the welcome burst, LUSERS, MOTD, NAMES, topic), so that each is written once."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from .. import numerics as N
-from ..protocol import MAX_LINE, mask_matches
+from ..protocol import MAX_LINE, Message, mask_matches
 from . import errors
 from .modes import MAX_KEY_LENGTH
 
@@ -20,6 +20,18 @@ ROOM_MODES = "biklmnostv"      # 004: every room mode
 PARAM_MODES = "bklov"          # 004's optional sixth field: room modes taking a parameter
 PREFIXES = "(ov)@+"            # PREFIX: mode letters and their prefixes, highest first
 MODES_PER_LINE = 6             # MODES: parameter modes one MODE command may carry
+
+# Numerics whose last parameter is a value, not text: sent without a forced ':'.
+NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
+                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME, N.RPL_WHOSPCRPL,
+                               N.RPL_INVITING, N.RPL_BANLIST, N.RPL_INVITELIST})
+
+
+def numeric_line(server_name: str, nick: str, numeric: str, *params: str) -> bytes:
+    """`:<server> <numeric> <nick> <params…>` with CRLF: the last parameter goes as
+    text (after ':') unless the numeric carries a value there."""
+    msg = Message(numeric, [nick, *params], source=server_name)
+    return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
 
 
 def isupport_tokens(ctx: Context) -> list[str]:

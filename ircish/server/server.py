@@ -12,8 +12,6 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from .. import numerics as N
-from ..protocol import Message
 from .config import Settings
 from .connection import Connection
 from .events import deliver, user_message
@@ -21,16 +19,12 @@ from .history import NickHistory
 from .monitor import Monitors
 from .outbox import Writer, delivery_batch
 from .registry import Registry, builtin_registry
-from .state import NickTable, RoomTable, User
+from .state import NickTable, RoomTable
 from .transport import TlsTransport, server_context
 
 log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
-# Numerics whose last parameter is a value, not text: sent without a forced ':'.
-NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
-                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME, N.RPL_WHOSPCRPL,
-                               N.RPL_INVITING, N.RPL_BANLIST, N.RPL_INVITELIST})
 
 
 class Server:
@@ -40,7 +34,7 @@ class Server:
                          else builtin_registry(settings.command_dirs))
         self.nicks = NickTable()
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
-        self.monitors = Monitors(self)
+        self.monitors = Monitors(settings.server_name)
         self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
@@ -73,10 +67,6 @@ class Server:
             self.invisible_count += invisible
             self.oper_count += opers
             self.max_users = max(self.max_users, self.registered_count)
-
-    def numeric(self, user: User, numeric: str, *params: str) -> bytes:
-        msg = Message(numeric, [user.nick, *params], source=self.settings.server_name)
-        return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
 
     # --- life cycle ---------------------------------------------------------------
 
