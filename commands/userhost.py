@@ -14,4 +14,7 @@ def userhost(ctx: Context, *nicks: str) -> None:
             oper = "*" if user.is_oper else ""
             away = "-" if user.away is not None else "+"
             replies.append(f"{user.nick}{oper}={away}{user.username}@{user.host}")
-    ctx.reply(N.RPL_USERHOST, " ".join(replies))
+    if replies:
+        ctx.reply_list(N.RPL_USERHOST, items=replies)  # five long hosts need two lines
+    else:
+        ctx.reply(N.RPL_USERHOST, "")

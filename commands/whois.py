@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from ircish import numerics as N
-from ircish.protocol import MAX_LINE, split_list
+from ircish.protocol import split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.registry import command
@@ -62,18 +62,7 @@ def visible_rooms(ctx: Context, user: User) -> list[str]:
 
 def send_rooms(ctx: Context, user: User) -> None:
     """319 lines, as many as the rooms need within the line limit."""
-    head = len(f":{ctx.settings.server_name} {N.RPL_WHOISCHANNELS} {ctx.user.nick} {user.nick} :")
-    budget = MAX_LINE - 2 - head
-    line: list[str] = []
-    used = 0
-    for entry in visible_rooms(ctx, user):
-        if line and used + 1 + len(entry.encode()) > budget:
-            ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
-            line, used = [], 0
-        used += len(entry.encode()) + (1 if line else 0)
-        line.append(entry)
-    if line:
-        ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
+    ctx.reply_list(N.RPL_WHOISCHANNELS, user.nick, items=visible_rooms(ctx, user))
 
 
 def is_secure(user: User) -> bool:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message
 from .errors import IrcError
-from .replies import numeric_line
+from .replies import numeric_line, numeric_lines
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -38,6 +38,14 @@ class Context:
         """A numeric to this user: `:<server> <numeric> <nick> <params…>`."""
         self.user.send(numeric_line(self.server.settings.server_name, self.user.nick, numeric,
                                     *params))
+
+    def reply_list(self, numeric: str, *params: str, items: Iterable[str],
+                   sep: str = " ") -> None:
+        """`numeric` replies carrying `items` joined by `sep` in their text, packed into
+        as few lines as the line limit allows (none for no items)."""
+        for line in numeric_lines(self.server.settings.server_name, self.user.nick, numeric,
+                                  *params, items=items, sep=sep):
+            self.user.send(line)
 
     def send(self, msg: Message, force_trailing: bool = False) -> None:
         self.user.send(msg.to_bytes(force_trailing))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..protocol import casefold, number
+from ..protocol import casefold, groups, number
 from . import errors
 
 if TYPE_CHECKING:
@@ -290,20 +290,17 @@ def change_lines(changes: list[Change], budget: int) -> list[list[str]]:
     """The MODE parameters announcing `changes`: `+oo-b`, `a`, `b`, `*!*@x`. One line
     unless the arguments cannot fit in `budget` bytes (long masks), then several."""
     lines: list[list[str]] = []
-    letters, sign, used = "", None, 0
-    args: list[str] = []
-    for change in changes:
-        cost = 2 + (len(change.arg.encode()) + 1 if change.arg else 0)
-        if letters and used + cost > budget:
-            lines.append([letters, *args])
-            letters, args, sign, used = "", [], None, 0
-        if change.adding is not sign:
-            letters += "+" if change.adding else "-"
-            sign = change.adding
-        letters += change.letter
-        used += cost
-        if change.arg:
-            args.append(change.arg)
-    if letters:
-        lines.append([letters, *args])
+    for group in groups(changes, budget, _announced_size):
+        letters, sign = "", None
+        for change in group:
+            if change.adding is not sign:
+                letters += "+" if change.adding else "-"
+                sign = change.adding
+            letters += change.letter
+        lines.append([letters, *(change.arg for change in group if change.arg)])
     return lines
+
+
+def _announced_size(change: Change) -> int:
+    """At most a sign and the letter, and the argument with its space."""
+    return 2 + (len(change.arg.encode()) + 1 if change.arg else 0)

@@ -25,12 +25,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import numerics as N
-from ..protocol import MAX_LINE, casefold
+from ..protocol import casefold
 from .outbox import delivery_batch
 from .replies import numeric_line
 
 if TYPE_CHECKING:
-    from .server import Server
     from .state import User
 
 
@@ -141,37 +140,3 @@ class Monitors:
             for watcher in watchers:
                 watcher.send(numeric_line(self.server_name, watcher.nick, numeric, target))
 
-
-def status_lines(server: Server, watcher: User, nicks: Iterable[str]) -> list[bytes]:
-    """730 for the nicks online (as `nick!user@host`), then 731 for the others (as
-    given), each packed into as few lines as fit."""
-    online: list[str] = []
-    offline: list[str] = []
-    for nick in nicks:
-        user = server.nicks.get(nick)
-        if user is not None and user.registered:
-            online.append(user.prefix)
-        else:
-            offline.append(nick)
-    return (packed(server, watcher, N.RPL_MONONLINE, online)
-            + packed(server, watcher, N.RPL_MONOFFLINE, offline))
-
-
-def packed(server: Server, watcher: User, numeric: str, items: list[str]) -> list[bytes]:
-    """`numeric` lines carrying `items` comma-separated, each within the line limit."""
-    head = len(f":{server.settings.server_name} {numeric} {watcher.nick} :")
-    budget = MAX_LINE - 2 - head
-    lines: list[bytes] = []
-    current: list[str] = []
-    used = 0
-    for item in items:
-        if current and used + 1 + len(item) > budget:
-            lines.append(numeric_line(server.settings.server_name, watcher.nick, numeric,
-                                      ",".join(current)))
-            current, used = [], 0
-        used += len(item) + (1 if current else 0)
-        current.append(item)
-    if current:
-        lines.append(numeric_line(server.settings.server_name, watcher.nick, numeric,
-                                      ",".join(current)))
-    return lines

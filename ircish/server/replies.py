@@ -2,11 +2,12 @@
 sends (the welcome burst, LUSERS, MOTD, NAMES, topic), so that each is written once."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from .. import numerics as N
-from ..protocol import MAX_LINE, Message, mask_matches
+from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
 from .modes import MAX_KEY_LENGTH
 
@@ -32,6 +33,16 @@ def numeric_line(server_name: str, nick: str, numeric: str, *params: str) -> byt
     text (after ':') unless the numeric carries a value there."""
     msg = Message(numeric, [nick, *params], source=server_name)
     return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
+
+
+def numeric_lines(server_name: str, nick: str, numeric: str, *params: str,
+                  items: Iterable[str], sep: str = " ") -> list[bytes]:
+    """`numeric` lines whose text carries `items` joined by `sep`, as many as the line
+    limit needs (none for no items): NAMES, WHOIS's rooms, MONITOR's lists."""
+    head = " ".join((f":{server_name}", numeric, nick, *params)) + " :"
+    budget = MAX_LINE - 2 - len(head.encode())
+    return [numeric_line(server_name, nick, numeric, *params, text)
+            for text in pack(items, budget, sep)]
 
 
 def isupport_tokens(ctx: Context) -> list[str]:
@@ -128,24 +139,11 @@ def send_names(ctx: Context, room: Room) -> None:
     shows (`@+nick`), with userhost-in-names the full `nick!user@host`; someone outside
     the room does not see its invisible (+i) members."""
     me = ctx.user
-    caps = me.caps
-    all_prefixes = "multi-prefix" in caps
-    full = "userhost-in-names" in caps
+    all_prefixes = "multi-prefix" in me.caps
+    full = "userhost-in-names" in me.caps
     outsider = not room.has(me)
     symbol = "@" if room.secret else "="
-    head = len(f":{ctx.settings.server_name} {N.RPL_NAMREPLY} {me.nick} {symbol} {room.name} :")
-    budget = MAX_LINE - 2 - head
-    batch: list[str] = []
-    used = 0
-    for modes, member in room.names():
-        if outsider and "i" in member.modes:
-            continue
-        entry = (modes if all_prefixes else modes[:1]) + (member.prefix if full else member.nick)
-        if batch and used + len(entry) + 1 > budget:
-            ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
-            batch, used = [], 0
-        batch.append(entry)
-        used += len(entry) + 1
-    if batch:
-        ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
+    entries = [(modes if all_prefixes else modes[:1]) + (member.prefix if full else member.nick)
+               for modes, member in room.names() if not (outsider and "i" in member.modes)]
+    ctx.reply_list(N.RPL_NAMREPLY, symbol, room.name, items=entries)
     ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")
