@@ -19,10 +19,8 @@ def invite(ctx: Context, nick: str = "", room_name: str = "") -> None:
         return
     if not room_name:
         raise errors.NeedMoreParams("INVITE")
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
-    room = ctx.server.rooms.get(room_name)
+    target = ctx.find_user(nick)
+    room = ctx.rooms.get(room_name)
     room.check_member_may(user, unless="i")
     if room.has(target):
         raise errors.UserOnRoom(target.nick, room.name)
@@ -44,6 +42,6 @@ def list_invites(ctx: Context) -> None:
     with user.lock:
         invited = sorted(user.invites)
     for key in invited:
-        room = ctx.server.rooms.find(key)
+        room = ctx.rooms.find(key)
         ctx.reply(N.RPL_INVITELIST, room.name if room is not None else key)
     ctx.reply(N.RPL_ENDOFINVITELIST, "End of /INVITE list")

@@ -9,7 +9,7 @@ def ison(ctx: Context, *nicks: str) -> None:
     online = []
     for item in nicks:
         for nick in filter(None, item.split(" ")):
-            user = ctx.server.nicks.get(nick)
+            user = ctx.nicks.get(nick)
             if user is not None and user.registered:
                 online.append(user.nick)
     if online:

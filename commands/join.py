@@ -40,7 +40,7 @@ def join_one(ctx: Context, name: str, key: str = "") -> None:
     def announce(room: Room, members: tuple[User, ...]) -> None:
         deliver_now(members, join_event(user, room), lead=user)
 
-    joined = ctx.server.rooms.join(user, name, announce, key or None)
+    joined = ctx.rooms.join(user, name, announce, key or None)
     if joined is None:
         return  # already there: nothing to announce
     room, others = joined

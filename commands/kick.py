@@ -35,16 +35,14 @@ def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def kick_from(ctx: Context, room_name: str, nicks: list[str], reason: str) -> None:
-    room = ctx.server.rooms.get(room_name)
+    room = ctx.rooms.get(room_name)
     require_operator(room, ctx.user)  # 442/482 once per room, not once per nick
     ctx.each(nicks, lambda nick: kick_one(ctx, room.name, nick, reason))
 
 
 def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
-    room = ctx.server.rooms.get(room_name)  # the last kick may have closed it
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
+    room = ctx.rooms.get(room_name)  # the last kick may have closed it
+    target = ctx.find_user(nick)
     kicker = ctx.user
 
     def announce(room: Room, members: tuple[User, ...]) -> None:
@@ -52,4 +50,4 @@ def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
         deliver_now(recipients, user_message(kicker, "KICK", room.name, target.nick,
                                              reason or kicker.nick))
 
-    ctx.server.rooms.kick(room, kicker, target, announce)
+    ctx.rooms.kick(room, kicker, target, announce)

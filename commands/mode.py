@@ -28,7 +28,7 @@ def mode(ctx: Context, target: str, modes: str = "", *args: str) -> None:
     if not target:
         raise errors.NeedMoreParams("MODE")  # `MODE :`: no target to name in a reply
     if is_room_name(target):
-        room_mode(ctx, ctx.server.rooms.get(target), modes, list(args))
+        room_mode(ctx, ctx.rooms.get(target), modes, list(args))
     else:
         user_mode(ctx, target, modes)
 
@@ -42,7 +42,7 @@ def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
         return
     parsed = parse_room_modes(room.name, modes, args)
     for _, problem in parsed.problems:
-        ctx.reply(problem.numeric, *problem.reply_params())
+        ctx.reply_error(problem)
     if parsed.changes:
         require_operator(room, user)  # answered once, before any letter is tried
         problems = _look_up_members(ctx, parsed.changes)
@@ -50,7 +50,7 @@ def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
         failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()),
                        lambda applied: _announce(ctx, room, applied))
         for _, problem in sorted(problems + failed, key=lambda item: item[0]):
-            ctx.reply(problem.numeric, *problem.reply_params())
+            ctx.reply_error(problem)
     if parsed.list_bans:
         send_ban_list(ctx, room)
 
@@ -61,11 +61,10 @@ def _look_up_members(ctx: Context, changes: list[Change]) -> list[tuple[int, err
     problems: list[tuple[int, errors.IrcError]] = []
     for change in changes:
         if change.letter in "ov":
-            target = ctx.server.nicks.get(change.arg)
-            if target is None or not target.registered:
-                problems.append((change.pos, errors.NoSuchNick(change.arg)))
-            else:
-                change.target = target
+            try:
+                change.target = ctx.find_user(change.arg)
+            except errors.NoSuchNick as exc:
+                problems.append((change.pos, exc))
     return problems
 
 
@@ -94,9 +93,7 @@ def send_ban_list(ctx: Context, room: Room) -> None:
 def user_mode(ctx: Context, nick: str, modes: str) -> None:
     user = ctx.user
     if casefold(nick) != casefold(user.nick):
-        other = ctx.server.nicks.get(nick)
-        if other is None or not other.registered:
-            raise errors.NoSuchNick(nick)
+        ctx.find_user(nick)  # 401 for no one, else 502
         raise errors.UsersDontMatch()
     if not modes:
         ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(user.modes)))
@@ -123,9 +120,9 @@ def set_user_mode(ctx: Context, char: str, adding: bool) -> None:
     user = ctx.user
     (user.modes.add if adding else user.modes.discard)(char)
     if char == "i":
-        ctx.server.adjust_counts(invisible=1 if adding else -1)
+        ctx.adjust_counts(invisible=1 if adding else -1)
     elif char == "o":
-        ctx.server.adjust_counts(opers=1 if adding else -1)
+        ctx.adjust_counts(opers=1 if adding else -1)
 
 
 def send_user_modes(ctx: Context, applied: list[Change]) -> None:

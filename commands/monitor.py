@@ -13,7 +13,7 @@ from ircish.server.registry import command
 @command("MONITOR", usage="<+|-|C|L|S> [<nick>{,<nick>}]",
          help="Watch nicks: MONITOR + a,b (adds), - a,b, C (clear), L (list), S (status).")
 def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
-    monitors = ctx.server.monitors
+    monitors = ctx.monitors
     user = ctx.user
     op = modifier.upper()
     if op in ("+", "-") and not targets:
@@ -44,7 +44,7 @@ def send_status(ctx: Context, nicks: list[str]) -> None:
     online: list[str] = []
     offline: list[str] = []
     for nick in nicks:
-        user = ctx.server.nicks.get(nick)
+        user = ctx.nicks.get(nick)
         if user is not None and user.registered:
             online.append(user.prefix)
         else:

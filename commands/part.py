@@ -21,4 +21,4 @@ def part_one(ctx: Context, name: str, reason: str) -> None:
         params = (room.name, reason) if reason else (room.name,)
         deliver_now(members, user_message(ctx.user, "PART", *params, text=bool(reason)))
 
-    ctx.server.rooms.part(ctx.user, name, announce)
+    ctx.rooms.part(ctx.user, name, announce)

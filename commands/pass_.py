@@ -9,4 +9,4 @@ from ircish.server.registry import command
 def pass_(ctx: Context, password: str) -> None:
     if ctx.user.registered:
         raise errors.AlreadyRegistered()
-    ctx.conn.password = password
+    ctx.session.password = password

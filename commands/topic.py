@@ -16,7 +16,7 @@ from ircish.server.state import Topic
 def topic(ctx: Context, name: str, text: str | None = None) -> None:
     if not name:
         raise errors.NeedMoreParams("TOPIC")  # `TOPIC :`: no room to name in a reply
-    room = ctx.server.rooms.get(name)
+    room = ctx.rooms.get(name)
     user = ctx.user
     if text is None:
         if not room.visible_to(user):

@@ -21,9 +21,10 @@ def whois(ctx: Context, first: str, second: str = "") -> None:
 
 
 def whois_one(ctx: Context, nick: str) -> None:
-    user = ctx.server.nicks.get(nick)
-    if user is None or not user.registered:
-        ctx.reply(N.ERR_NOSUCHNICK, nick, errors.NoSuchNick.text)
+    try:
+        user = ctx.find_user(nick)
+    except errors.NoSuchNick as missing:  # answered before the 318 that ends every WHOIS
+        ctx.reply_error(missing)
         ctx.reply(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
         return
     s = ctx.settings

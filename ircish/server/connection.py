@@ -61,9 +61,6 @@ class Connection:
         self.connected_at = time.monotonic()
         self.last_heard = self.connected_at   # monotonic time of the last input
         self.ping_sent = False
-        self.cap_negotiating = False
-        self.password: str | None = None
-        self.failed_opers = 0   # OPER attempts refused on this connection
         self.backlog: deque[bytes | LineTooLong] = deque()  # read, not yet handled
         self.backlog_bytes = 0
         s = server.settings

@@ -88,7 +88,7 @@ class Registry(CommandTable[Command]):
             ctx.message = msg
             cmd.handler(ctx, *params)
         except errors.IrcError as exc:
-            ctx.reply(exc.numeric, *exc.reply_params())
+            ctx.reply_error(exc)
 
 
 def _import_plugin(module_name: str, path: Path, by_name: bool) -> ModuleType:

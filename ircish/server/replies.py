@@ -65,7 +65,7 @@ def require_this_server(ctx: Context, target: str) -> None:
     name (a mask may match it) or a nick on it; anything else is 402 (RFC 2812 3.4)."""
     if not target or mask_matches(target, ctx.settings.server_name):
         return
-    user = ctx.server.nicks.get(target)
+    user = ctx.nicks.get(target)
     if user is None or not user.registered:
         raise errors.NoSuchServer(target)
 
@@ -79,38 +79,37 @@ def send_isupport(ctx: Context) -> None:
 def complete_registration(ctx: Context) -> None:
     """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done."""
     user = ctx.user
-    if user.registered or user.nick == "*" or not user.username or ctx.conn.cap_negotiating:
+    if user.registered or user.nick == "*" or not user.username or ctx.session.cap_negotiating:
         return
     user.registered = True
-    ctx.server.adjust_counts(users=+1)
+    ctx.adjust_counts(users=+1)
     s = ctx.settings
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {s.network} IRC network {user.prefix}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {s.server_name}, running version {VERSION}")
-    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.server.created_text}")
+    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.created}")
     ctx.reply(N.RPL_MYINFO, s.server_name, VERSION, USER_MODES, ROOM_MODES, PARAM_MODES)
     send_isupport(ctx)
     send_lusers(ctx)
     send_motd(ctx)
-    ctx.server.monitors.signed_on(user)
+    ctx.monitors.signed_on(user)
 
 
 def send_lusers(ctx: Context) -> None:
-    users = ctx.server.registered_count
-    invisible = ctx.server.invisible_count
-    unknown = ctx.server.connection_count - users
-    rooms = len(ctx.server.rooms)
+    counts = ctx.counts()
+    users, invisible, most = counts.users, counts.invisible, counts.max_users
+    unknown = counts.connections - users
     ctx.reply(N.RPL_LUSERCLIENT,
               f"There are {users - invisible} users and {invisible} invisible on 1 servers")
-    if ctx.server.oper_count > 0:
-        ctx.reply(N.RPL_LUSEROP, str(ctx.server.oper_count), "operator(s) online")
+    if counts.opers > 0:
+        ctx.reply(N.RPL_LUSEROP, str(counts.opers), "operator(s) online")
     if unknown > 0:
         ctx.reply(N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
-    ctx.reply(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
+    ctx.reply(N.RPL_LUSERCHANNELS, str(counts.rooms), "channels formed")
     ctx.reply(N.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    ctx.reply(N.RPL_LOCALUSERS, str(users), str(ctx.server.max_users),
-              f"Current local users {users}, max {ctx.server.max_users}")
-    ctx.reply(N.RPL_GLOBALUSERS, str(users), str(ctx.server.max_users),
-              f"Current global users {users}, max {ctx.server.max_users}")
+    ctx.reply(N.RPL_LOCALUSERS, str(users), str(most),
+              f"Current local users {users}, max {most}")
+    ctx.reply(N.RPL_GLOBALUSERS, str(users), str(most),
+              f"Current global users {users}, max {most}")
 
 
 def send_motd(ctx: Context) -> None:

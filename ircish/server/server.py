@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from .config import Settings
 from .connection import Connection
@@ -25,6 +26,17 @@ from .transport import TlsTransport, server_context
 log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
+
+
+class Counts(NamedTuple):
+    """The LUSERS figures, read together."""
+
+    users: int          # registered users
+    invisible: int      # ... with mode +i
+    opers: int          # ... with mode +o
+    max_users: int      # the most registered users at once
+    connections: int    # connections, registered or not
+    rooms: int
 
 
 class Server:
@@ -59,6 +71,13 @@ class Server:
     @property
     def connection_count(self) -> int:
         return len(self.connections)
+
+    def counts(self) -> Counts:
+        """The LUSERS figures; the user counts are read together, under the lock."""
+        with self._lock:
+            users = (self.registered_count, self.invisible_count, self.oper_count,
+                     self.max_users, len(self.connections))
+        return Counts(*users, rooms=len(self.rooms))
 
     def adjust_counts(self, users: int = 0, invisible: int = 0, opers: int = 0) -> None:
         """Keep the LUSERS counts (kept, not counted, so a burst costs O(1))."""
