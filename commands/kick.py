@@ -9,7 +9,6 @@ from ircish.protocol import casefold, split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
-from ircish.server.modes import require_operator
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 
@@ -36,7 +35,7 @@ def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
 
 def kick_from(ctx: Context, room_name: str, nicks: list[str], reason: str) -> None:
     room = ctx.rooms.get(room_name)
-    require_operator(room, ctx.user)  # 442/482 once per room, not once per nick
+    room.require_operator(ctx.user)  # 442/482 once per room, not once per nick
     ctx.each(nicks, lambda nick: kick_one(ctx, room.name, nick, reason))
 
 

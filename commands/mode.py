@@ -3,7 +3,7 @@ modes (+i invisible, +B bot; -o gives up server-operator status).
 
 A room change is parsed (`modes.parse_room_modes`), checked once for the sender's
 rights (482 once per command, not per letter), applied under the room lock
-(`modes.apply`), and what really changed is announced to the room in one MODE line.
+(`roommodes.apply`), and what really changed is announced to the room in one MODE line.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
-from ircish.server.modes import Change, apply, change_lines, parse_room_modes, require_operator
+from ircish.server.modes import Change, change_lines, parse_room_modes
 from ircish.server.registry import command
 from ircish.server.replies import USER_MODES
+from ircish.server.roommodes import apply
 from ircish.server.state import Room
 
 
@@ -44,7 +45,7 @@ def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
     for _, problem in parsed.problems:
         ctx.reply_error(problem)
     if parsed.changes:
-        require_operator(room, user)  # answered once, before any letter is tried
+        room.require_operator(user)  # answered once, before any letter is tried
         problems = _look_up_members(ctx, parsed.changes)
         wanted = [c for c in parsed.changes if c.letter not in "ov" or c.target is not None]
         failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()),
