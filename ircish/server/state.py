@@ -87,6 +87,22 @@ class User:
         with self.lock:
             return list(self.rooms.values())
 
+    def set_away(self, text: str | None) -> str | None:
+        """Mark the user away with `text`, or back with None; returns what it was."""
+        with self.lock:
+            before, self.away = self.away, text
+        return before
+
+    def invite(self, room: Room) -> None:
+        """Let the user past the room's +i, bans and limit on their next JOIN of it."""
+        with self.lock:
+            self.invites.add(casefold(room.name))
+
+    def invitations(self) -> list[str]:
+        """The rooms the user is invited to (casefolded names), sorted."""
+        with self.lock:
+            return sorted(self.invites)
+
     def peers(self) -> set[User]:
         """Everyone who shares at least one room with this user (not the user)."""
         peers: set[User] = set()
@@ -232,6 +248,16 @@ class Room:
             if unless in self.modes and "@" not in prefixes:
                 raise errors.ChanOpPrivsNeeded(self.name)
         return prefixes
+
+    def set_topic(self, user: User, text: str, announce: Announce) -> None:
+        """Set the topic (an empty text clears it) on `user`'s order and `announce` it,
+        under the lock: members may until the room is +t, then only its operators;
+        server operators always (one acting from outside the room hears it too)."""
+        with self.lock:
+            prefixes = self.check_member_may(user, unless="t")
+            self.topic = Topic(text, user.prefix, int(time.time())) if text else None
+            members = self.members_snapshot
+            announce(self, members if prefixes is not None else (*members, user))
 
     def check_can_join(self, user: User, key: str | None) -> None:
         """Caller holds the lock. An invitation passes +i, bans and +l (a member asked
