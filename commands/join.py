@@ -17,9 +17,7 @@ def join(ctx: Context, rooms: str, keys: str = "") -> None:
     if rooms == "0":
         leave_all(ctx)
         return
-    names = split_list(rooms)
-    if not names:
-        raise errors.NeedMoreParams("JOIN")  # `JOIN :` or `JOIN ,`
+    names = split_list(rooms)  # not empty: the dispatcher answers `JOIN :` and `JOIN ,`
     given = split_list(keys)
     given += [""] * (len(names) - len(given))
     ctx.each(zip(names, given, strict=False), lambda pair: join_one(ctx, *pair))

@@ -23,7 +23,7 @@ def kick(ctx: Context, rooms: str, nicks: str, reason: str = "") -> None:
 
 def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
     """Each room named, in order, with the nicks to remove from it (each once)."""
-    if not nicks or (len(rooms) != 1 and len(rooms) != len(nicks)):
+    if len(rooms) != 1 and len(rooms) != len(nicks):
         raise errors.NeedMoreParams("KICK")
     pairs = zip(rooms * len(nicks) if len(rooms) == 1 else rooms, nicks, strict=False)
     grouped: dict[str, tuple[str, dict[str, str]]] = {}

@@ -26,8 +26,6 @@ from ircish.server.state import Room
               "+imnst, +k key, +l limit, MODE #room b lists bans), or your own "
               "(MODE <nick> +i, +B for a bot).")
 def mode(ctx: Context, target: str, modes: str = "", *args: str) -> None:
-    if not target:
-        raise errors.NeedMoreParams("MODE")  # `MODE :`: no target to name in a reply
     if is_room_name(target):
         room_mode(ctx, ctx.rooms.get(target), modes, list(args))
     else:

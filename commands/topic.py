@@ -12,8 +12,6 @@ from ircish.server.state import Room, User
          help="Show a room's topic, or set it (an empty text clears it; in a +t room "
               "only its operators may).")
 def topic(ctx: Context, name: str, text: str | None = None) -> None:
-    if not name:
-        raise errors.NeedMoreParams("TOPIC")  # `TOPIC :`: no room to name in a reply
     room = ctx.rooms.get(name)
     user = ctx.user
     if text is None:
