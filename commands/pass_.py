@@ -1,4 +1,6 @@
-"""PASS: the connection password, given before NICK/USER."""
+"""PASS: the connection password, given before NICK/USER. If the server has one
+(`--password`), it is checked when registration completes (464 and the link closes if
+it is wrong or was never given); if not, PASS is accepted and ignored."""
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.registry import command

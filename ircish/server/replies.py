@@ -2,6 +2,7 @@
 sends (the welcome burst, LUSERS, MOTD, NAMES, topic), so that each is written once."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -77,9 +78,14 @@ def send_isupport(ctx: Context) -> None:
 
 
 def complete_registration(ctx: Context) -> None:
-    """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done."""
+    """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done,
+    if the connection password is right; if not, 464 and the connection is closed."""
     user = ctx.user
     if user.registered or user.nick == "*" or not user.username or ctx.session.cap_negotiating:
+        return
+    if not password_matches(ctx.settings.password, ctx.session.password):
+        ctx.reply_error(errors.PasswordMismatch())
+        ctx.terminate("Bad Password")
         return
     user.registered = True
     ctx.adjust_counts(users=+1)
@@ -92,6 +98,15 @@ def complete_registration(ctx: Context) -> None:
     send_lusers(ctx)
     send_motd(ctx)
     ctx.monitors.signed_on(user)
+
+
+def password_matches(expected: str | None, given: str | None) -> bool:
+    """Without a server password anything goes (PASS is ignored); with one, PASS must
+    have given it. Compared in constant time: how long the check takes says nothing
+    about how much of a guess was right."""
+    if expected is None:
+        return True
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def send_lusers(ctx: Context) -> None:
