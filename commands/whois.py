@@ -37,7 +37,7 @@ def whois_one(ctx: Context, nick: str) -> None:
         ctx.reply(N.RPL_WHOISACCOUNT, user.nick, user.account, "is logged in as")
     if "B" in user.modes:
         ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a Bot on {s.network}")
-    if is_secure(user):
+    if user.tls:
         ctx.reply(N.RPL_WHOISSECURE, user.nick, "is using a secure connection")
     away = user.away
     if away is not None:
@@ -65,8 +65,3 @@ def send_rooms(ctx: Context, user: User) -> None:
     """319 lines, as many as the rooms need within the line limit."""
     ctx.reply_list(N.RPL_WHOISCHANNELS, user.nick, items=visible_rooms(ctx, user))
 
-
-def is_secure(user: User) -> bool:
-    """Whether the user came in over TLS: its outbox's transport says so."""
-    transport = getattr(user.outbox, "transport", None)
-    return bool(getattr(transport, "tls", False))

@@ -54,7 +54,7 @@ class Connection:
         self.transport = transport or PlainTransport(sock)
         self.outbox = Outbox(self.transport, server.writer, server.settings.sendq,
                              self.terminate)
-        self.user = User(self.outbox, host=address[0])
+        self.user = User(self.outbox, host=address[0], tls=self.transport.tls)
         self.user.terminate = self.terminate  # KILL ends a connection found by its User
         self.lines = LineBuffer(max_tags=CLIENT_MAX_TAGS)
         self.ctx = Context(server, self)

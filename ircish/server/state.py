@@ -54,10 +54,11 @@ class User:
     """One connected client's identity. Fields other than the guarded ones are owned
     by the client's own reader thread."""
 
-    def __init__(self, outbox: Sink, host: str) -> None:
+    def __init__(self, outbox: Sink, host: str, tls: bool = False) -> None:
         self.outbox = outbox
         self.send = outbox.put
         self.host = host
+        self.tls = tls                # came in over TLS (WHOIS says so)
         self.nick = "*"               # guarded by NickTable.lock once claimed
         self.username = ""
         self.realname = ""
