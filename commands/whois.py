@@ -64,4 +64,3 @@ def visible_rooms(ctx: Context, user: User) -> list[str]:
 def send_rooms(ctx: Context, user: User) -> None:
     """319 lines, as many as the rooms need within the line limit."""
     ctx.reply_list(N.RPL_WHOISCHANNELS, user.nick, items=visible_rooms(ctx, user))
-

@@ -139,4 +139,3 @@ class Monitors:
         with delivery_batch():  # one flush per watcher, whichever thread this is
             for watcher in watchers:
                 watcher.send(numeric_line(self.server_name, watcher.nick, numeric, target))
-
