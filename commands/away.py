@@ -11,8 +11,7 @@ from ircish.server.registry import command
 def away(ctx: Context, text: str = "") -> None:
     user = ctx.user
     text = text[: ctx.settings.topic_length]
-    with user.lock:
-        before, user.away = user.away, text or None
+    before = user.set_away(text or None)
     if text:
         ctx.reply(N.RPL_NOWAWAY, "You have been marked as being away")
     else:

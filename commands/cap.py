@@ -19,7 +19,7 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
     sub = subcommand.upper()
     user = ctx.user
     if sub in ("LS", "REQ") and not user.registered:
-        ctx.conn.cap_negotiating = True
+        ctx.session.cap_negotiating = True
     if sub == "LS":
         version = number(arg) or 301
         if version >= 302:
@@ -33,8 +33,8 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
     elif sub == "REQ":
         request(ctx, arg)
     elif sub == "END":
-        if ctx.conn.cap_negotiating:
-            ctx.conn.cap_negotiating = False
+        if ctx.session.cap_negotiating:
+            ctx.session.cap_negotiating = False
             complete_registration(ctx)
     else:
         raise errors.InvalidCapCommand(subcommand)

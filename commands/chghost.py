@@ -4,7 +4,6 @@ others see the new host on the user's next line."""
 import re
 
 from ircish.protocol import Message
-from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
 from ircish.server.registry import command
@@ -16,9 +15,7 @@ _HOST = re.compile(r"[A-Za-z0-9\-.:/]{1,63}")
 @command("CHGHOST", usage="<nick> <username> <host>", oper_only=True,
          help="Change a user's username and host, e.g. to a vhost (server operators).")
 def chghost(ctx: Context, nick: str, username: str, host: str) -> None:
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
+    target = ctx.find_user(nick)
     if not _USERNAME.fullmatch(username) or not _HOST.fullmatch(host) or host[0] == ":":
         ctx.send(Message("FAIL", ["CHGHOST", "INVALID_PARAMS",
                                   "That is not a valid username and host"],

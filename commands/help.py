@@ -9,7 +9,7 @@ from ircish.server.registry import Command, command
 @command("HELP", usage="[<command>]", aliases=("HELPOP",),
          help="List the commands, or show one command's usage and help.")
 def help_(ctx: Context, subject: str = "") -> None:
-    registry = ctx.server.registry
+    registry = ctx.registry
     if not subject:
         ctx.reply(N.RPL_HELPSTART, "*", "Commands (HELP <command> for more):")
         for entry in registry.commands():

@@ -17,5 +17,5 @@ def info(ctx: Context, server: str = "") -> None:
     require_this_server(ctx, server)
     for line in ABOUT:
         ctx.reply(N.RPL_INFO, line)
-    ctx.reply(N.RPL_INFO, f"Up since {ctx.server.created_text}")
+    ctx.reply(N.RPL_INFO, f"Up since {ctx.created}")
     ctx.reply(N.RPL_ENDOFINFO, "End of /INFO list.")

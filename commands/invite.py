@@ -2,7 +2,6 @@
 room (+l), not a key, on their next JOIN of it; the room's operators who enabled
 invite-notify see it too. `INVITE` alone lists your pending invitations."""
 from ircish import numerics as N
-from ircish.protocol import casefold
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
@@ -19,15 +18,12 @@ def invite(ctx: Context, nick: str = "", room_name: str = "") -> None:
         return
     if not room_name:
         raise errors.NeedMoreParams("INVITE")
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
-    room = ctx.server.rooms.get(room_name)
+    target = ctx.find_user(nick)
+    room = ctx.rooms.get(room_name)
     room.check_member_may(user, unless="i")
     if room.has(target):
         raise errors.UserOnRoom(target.nick, room.name)
-    with target.lock:
-        target.invites.add(casefold(room.name))
+    target.invite(room)
     ctx.reply(N.RPL_INVITING, target.nick, room.name)
     away = target.away
     if away is not None:
@@ -40,10 +36,7 @@ def invite(ctx: Context, nick: str = "", room_name: str = "") -> None:
 
 def list_invites(ctx: Context) -> None:
     """336 per room the user is invited to (by its current name), then 337."""
-    user = ctx.user
-    with user.lock:
-        invited = sorted(user.invites)
-    for key in invited:
-        room = ctx.server.rooms.find(key)
+    for key in ctx.user.invitations():
+        room = ctx.rooms.find(key)
         ctx.reply(N.RPL_INVITELIST, room.name if room is not None else key)
     ctx.reply(N.RPL_ENDOFINVITELIST, "End of /INVITE list")

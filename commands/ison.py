@@ -9,7 +9,10 @@ def ison(ctx: Context, *nicks: str) -> None:
     online = []
     for item in nicks:
         for nick in filter(None, item.split(" ")):
-            user = ctx.server.nicks.get(nick)
+            user = ctx.nicks.get(nick)
             if user is not None and user.registered:
                 online.append(user.nick)
-    ctx.reply(N.RPL_ISON, " ".join(online))
+    if online:
+        ctx.reply_list(N.RPL_ISON, items=online)  # a long answer goes over several lines
+    else:
+        ctx.reply(N.RPL_ISON, "")

@@ -17,9 +17,7 @@ def join(ctx: Context, rooms: str, keys: str = "") -> None:
     if rooms == "0":
         leave_all(ctx)
         return
-    names = split_list(rooms)
-    if not names:
-        raise errors.NeedMoreParams("JOIN")  # `JOIN :` or `JOIN ,`
+    names = split_list(rooms)  # not empty: the dispatcher answers `JOIN :` and `JOIN ,`
     given = split_list(keys)
     given += [""] * (len(names) - len(given))
     ctx.each(zip(names, given, strict=False), lambda pair: join_one(ctx, *pair))
@@ -40,7 +38,7 @@ def join_one(ctx: Context, name: str, key: str = "") -> None:
     def announce(room: Room, members: tuple[User, ...]) -> None:
         deliver_now(members, join_event(user, room), lead=user)
 
-    joined = ctx.server.rooms.join(user, name, announce, key or None)
+    joined = ctx.rooms.join(user, name, announce, key or None)
     if joined is None:
         return  # already there: nothing to announce
     room, others = joined

@@ -9,7 +9,6 @@ from ircish.protocol import casefold, split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
-from ircish.server.modes import require_operator
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 
@@ -24,7 +23,7 @@ def kick(ctx: Context, rooms: str, nicks: str, reason: str = "") -> None:
 
 def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
     """Each room named, in order, with the nicks to remove from it (each once)."""
-    if not nicks or (len(rooms) != 1 and len(rooms) != len(nicks)):
+    if len(rooms) != 1 and len(rooms) != len(nicks):
         raise errors.NeedMoreParams("KICK")
     pairs = zip(rooms * len(nicks) if len(rooms) == 1 else rooms, nicks, strict=False)
     grouped: dict[str, tuple[str, dict[str, str]]] = {}
@@ -35,16 +34,14 @@ def by_room(rooms: list[str], nicks: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def kick_from(ctx: Context, room_name: str, nicks: list[str], reason: str) -> None:
-    room = ctx.server.rooms.get(room_name)
-    require_operator(room, ctx.user)  # 442/482 once per room, not once per nick
+    room = ctx.rooms.get(room_name)
+    room.require_operator(ctx.user)  # 442/482 once per room, not once per nick
     ctx.each(nicks, lambda nick: kick_one(ctx, room.name, nick, reason))
 
 
 def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
-    room = ctx.server.rooms.get(room_name)  # the last kick may have closed it
-    target = ctx.server.nicks.get(nick)
-    if target is None or not target.registered:
-        raise errors.NoSuchNick(nick)
+    room = ctx.rooms.get(room_name)  # the last kick may have closed it
+    target = ctx.find_user(nick)
     kicker = ctx.user
 
     def announce(room: Room, members: tuple[User, ...]) -> None:
@@ -52,4 +49,4 @@ def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
         deliver_now(recipients, user_message(kicker, "KICK", room.name, target.nick,
                                              reason or kicker.nick))
 
-    ctx.server.rooms.kick(room, kicker, target, announce)
+    ctx.rooms.kick(room, kicker, target, announce)

@@ -3,7 +3,6 @@
 with it sees it QUIT with `Killed (<oper> (<reason>))`."""
 import logging
 
-from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
 from ircish.server.registry import command
@@ -17,9 +16,7 @@ def kill(ctx: Context, nick: str, reason: str = "") -> None:
     # Modern makes the reason mandatory, but servers commonly accept `KILL nick`:
     # refusing it helps nobody, so it gets a default.
     reason = reason or "No reason given"
-    victim = ctx.server.nicks.get(nick)
-    if victim is None or not victim.registered:
-        raise errors.NoSuchNick(nick)
+    victim = ctx.find_user(nick)
     killer = ctx.user.nick
     log.info("%s killed %s (%s): %s", killer, victim.nick, victim.host, reason)
     deliver([victim], user_message(ctx.user, "KILL", victim.nick, reason))

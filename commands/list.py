@@ -22,7 +22,7 @@ Condition = Callable[[Room], bool]
          help="List rooms with their member counts and topics; >N, <N, masks and !masks filter.")
 def list_(ctx: Context, targets: str = "", server: str = "") -> None:
     names, conditions = parse_targets(targets)
-    table = ctx.server.rooms
+    table = ctx.rooms
     if names:
         found = (table.find(name) for name in names)
         candidates = [room for room in found if room is not None]

@@ -3,7 +3,7 @@ modes (+i invisible, +B bot; -o gives up server-operator status).
 
 A room change is parsed (`modes.parse_room_modes`), checked once for the sender's
 rights (482 once per command, not per letter), applied under the room lock
-(`modes.apply`), and what really changed is announced to the room in one MODE line.
+(`roommodes.apply`), and what really changed is announced to the room in one MODE line.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
-from ircish.server.modes import Change, apply, change_lines, parse_room_modes, require_operator
+from ircish.server.modes import Change, change_lines, parse_room_modes
 from ircish.server.registry import command
 from ircish.server.replies import USER_MODES
+from ircish.server.roommodes import apply
 from ircish.server.state import Room
 
 
@@ -25,10 +26,8 @@ from ircish.server.state import Room
               "+imnst, +k key, +l limit, MODE #room b lists bans), or your own "
               "(MODE <nick> +i, +B for a bot).")
 def mode(ctx: Context, target: str, modes: str = "", *args: str) -> None:
-    if not target:
-        raise errors.NeedMoreParams("MODE")  # `MODE :`: no target to name in a reply
     if is_room_name(target):
-        room_mode(ctx, ctx.server.rooms.get(target), modes, list(args))
+        room_mode(ctx, ctx.rooms.get(target), modes, list(args))
     else:
         user_mode(ctx, target, modes)
 
@@ -42,15 +41,15 @@ def room_mode(ctx: Context, room: Room, modes: str, args: list[str]) -> None:
         return
     parsed = parse_room_modes(room.name, modes, args)
     for _, problem in parsed.problems:
-        ctx.reply(problem.numeric, *problem.reply_params())
+        ctx.reply_error(problem)
     if parsed.changes:
-        require_operator(room, user)  # answered once, before any letter is tried
+        room.require_operator(user)  # answered once, before any letter is tried
         problems = _look_up_members(ctx, parsed.changes)
         wanted = [c for c in parsed.changes if c.letter not in "ov" or c.target is not None]
         failed = apply(room, user, wanted, ctx.settings.max_bans, int(time.time()),
                        lambda applied: _announce(ctx, room, applied))
         for _, problem in sorted(problems + failed, key=lambda item: item[0]):
-            ctx.reply(problem.numeric, *problem.reply_params())
+            ctx.reply_error(problem)
     if parsed.list_bans:
         send_ban_list(ctx, room)
 
@@ -61,11 +60,10 @@ def _look_up_members(ctx: Context, changes: list[Change]) -> list[tuple[int, err
     problems: list[tuple[int, errors.IrcError]] = []
     for change in changes:
         if change.letter in "ov":
-            target = ctx.server.nicks.get(change.arg)
-            if target is None or not target.registered:
-                problems.append((change.pos, errors.NoSuchNick(change.arg)))
-            else:
-                change.target = target
+            try:
+                change.target = ctx.find_user(change.arg)
+            except errors.NoSuchNick as exc:
+                problems.append((change.pos, exc))
     return problems
 
 
@@ -94,9 +92,7 @@ def send_ban_list(ctx: Context, room: Room) -> None:
 def user_mode(ctx: Context, nick: str, modes: str) -> None:
     user = ctx.user
     if casefold(nick) != casefold(user.nick):
-        other = ctx.server.nicks.get(nick)
-        if other is None or not other.registered:
-            raise errors.NoSuchNick(nick)
+        ctx.find_user(nick)  # 401 for no one, else 502
         raise errors.UsersDontMatch()
     if not modes:
         ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(user.modes)))
@@ -123,9 +119,9 @@ def set_user_mode(ctx: Context, char: str, adding: bool) -> None:
     user = ctx.user
     (user.modes.add if adding else user.modes.discard)(char)
     if char == "i":
-        ctx.server.adjust_counts(invisible=1 if adding else -1)
+        ctx.adjust_counts(invisible=1 if adding else -1)
     elif char == "o":
-        ctx.server.adjust_counts(opers=1 if adding else -1)
+        ctx.adjust_counts(opers=1 if adding else -1)
 
 
 def send_user_modes(ctx: Context, applied: list[Change]) -> None:

@@ -7,14 +7,13 @@ from ircish import numerics as N
 from ircish.protocol import is_valid_nick, split_list
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.monitor import packed, status_lines
 from ircish.server.registry import command
 
 
 @command("MONITOR", usage="<+|-|C|L|S> [<nick>{,<nick>}]",
          help="Watch nicks: MONITOR + a,b (adds), - a,b, C (clear), L (list), S (status).")
 def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
-    monitors = ctx.server.monitors
+    monitors = ctx.monitors
     user = ctx.user
     op = modifier.upper()
     if op in ("+", "-") and not targets:
@@ -23,8 +22,7 @@ def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
         nicks = [n for n in split_list(targets)
                  if is_valid_nick(n, ctx.settings.nick_length)]
         listed, refused = monitors.add(user, nicks, ctx.settings.monitor_size)
-        for line in status_lines(ctx.server, user, listed):
-            user.send(line)
+        send_status(ctx, listed)
         if refused:
             raise errors.MonitorListFull(str(ctx.settings.monitor_size), ",".join(refused))
     elif op == "-":
@@ -32,11 +30,24 @@ def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
     elif op == "C":
         monitors.clear(user)
     elif op == "L":
-        for line in packed(ctx.server, user, N.RPL_MONLIST, monitors.targets(user)):
-            user.send(line)
+        ctx.reply_list(N.RPL_MONLIST, items=monitors.targets(user), sep=",")
         ctx.reply(N.RPL_ENDOFMONLIST, "End of MONITOR list")
     elif op == "S":
-        for line in status_lines(ctx.server, user, monitors.targets(user)):
-            user.send(line)
+        send_status(ctx, monitors.targets(user))
     else:
         ctx.reply(N.ERR_UNKNOWNERROR, "MONITOR", modifier, "Unknown MONITOR modifier")
+
+
+def send_status(ctx: Context, nicks: list[str]) -> None:
+    """730 for the nicks online (as `nick!user@host`), then 731 for the others (as
+    given), each packed into as few lines as fit."""
+    online: list[str] = []
+    offline: list[str] = []
+    for nick in nicks:
+        user = ctx.nicks.get(nick)
+        if user is not None and user.registered:
+            online.append(user.prefix)
+        else:
+            offline.append(nick)
+    ctx.reply_list(N.RPL_MONONLINE, items=online, sep=",")
+    ctx.reply_list(N.RPL_MONOFFLINE, items=offline, sep=",")

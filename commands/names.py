@@ -12,7 +12,7 @@ def names(ctx: Context, rooms: str = "") -> None:
         ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
         return
     for name in split_list(rooms):
-        room = ctx.server.rooms.find(name)
+        room = ctx.rooms.find(name)
         if room is None or not room.visible_to(ctx.user):
             ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list.")
         else:

@@ -18,13 +18,13 @@ def nick(ctx: Context, new: str = "") -> None:
     if new == user.nick:
         return
     if not user.registered:
-        ctx.server.nicks.claim(user, new)
+        ctx.nicks.claim(user, new)
         complete_registration(ctx)
         return
     old_prefix = user.prefix
-    old = ctx.server.nicks.claim(user, new)
-    ctx.server.history.record(user, old)
-    ctx.server.monitors.nick_changed(user, old)
+    old = ctx.nicks.claim(user, new)
+    ctx.history.record(user, old)
+    ctx.monitors.nick_changed(user, old)
     event = Event(old_prefix, "NICK", [new], text=False, account=user.account,
                   bot="B" in user.modes)
     deliver(user.peers() | {user}, event)

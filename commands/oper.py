@@ -21,12 +21,12 @@ MAX_FAILURES = 3  # per connection; then OPER is refused unchecked (guessing nee
               "room) with credentials from the server's config file.")
 def oper(ctx: Context, name: str, password: str) -> None:
     user = ctx.user
-    if ctx.conn.failed_opers >= MAX_FAILURES:
+    if ctx.session.failed_opers >= MAX_FAILURES:
         raise errors.PasswordMismatch()
     try:
         authenticate(ctx.settings.opers, name, password)
     except errors.IrcError:
-        ctx.conn.failed_opers += 1
+        ctx.session.failed_opers += 1
         log.warning("failed OPER as %r by %s (%s)", name, user.nick, user.host)
         raise
     if not user.is_oper:

@@ -1,6 +1,5 @@
 """PART: leave rooms; every member, the leaver included, sees the PART."""
 from ircish.protocol import split_list
-from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.events import deliver_now, user_message
 from ircish.server.registry import command
@@ -10,10 +9,7 @@ from ircish.server.state import Room, User
 @command("PART", usage="<room>{,<room>} [<reason>]",
          help="Leave rooms, with an optional reason shown to their members.")
 def part(ctx: Context, rooms: str, reason: str = "") -> None:
-    names = split_list(rooms)
-    if not names:
-        raise errors.NeedMoreParams("PART")  # `PART :` or `PART ,`
-    ctx.each(names, lambda name: part_one(ctx, name, reason))
+    ctx.each(split_list(rooms), lambda name: part_one(ctx, name, reason))
 
 
 def part_one(ctx: Context, name: str, reason: str) -> None:
@@ -21,4 +17,4 @@ def part_one(ctx: Context, name: str, reason: str) -> None:
         params = (room.name, reason) if reason else (room.name,)
         deliver_now(members, user_message(ctx.user, "PART", *params, text=bool(reason)))
 
-    ctx.server.rooms.part(ctx.user, name, announce)
+    ctx.rooms.part(ctx.user, name, announce)

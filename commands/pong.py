@@ -6,4 +6,4 @@ from ircish.server.registry import command
 @command("PONG", usage="[<token>] [<token>]", before_registration=True,
          help="Answer the server's PING (clients do this for you).")
 def pong(ctx: Context, *tokens: str) -> None:
-    ctx.conn.ping_sent = False
+    """Nothing to do: the connection counts any line as a sign of life."""

@@ -6,4 +6,4 @@ from ircish.server.registry import command
 @command("QUIT", usage="[<reason>]", before_registration=True,
          help="Disconnect, with an optional reason shown to the people in your rooms.")
 def quit_(ctx: Context, reason: str = "") -> None:
-    ctx.conn.quit(reason)
+    ctx.quit(reason)

@@ -10,7 +10,7 @@ from ircish.server.registry import command
          help="Change your real name (the one WHOIS shows) without reconnecting.")
 def setname(ctx: Context, realname: str) -> None:
     user = ctx.user
-    if not realname or len(realname) > ctx.settings.realname_length:
+    if len(realname) > ctx.settings.realname_length:  # (empty: 461, from the dispatcher)
         ctx.send(Message("FAIL", ["SETNAME", "INVALID_REALNAME",
                                   f"Real name must be 1 to {ctx.settings.realname_length} "
                                   "characters"], source=ctx.settings.server_name), True)

@@ -13,8 +13,6 @@ _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_
 def user(ctx: Context, username: str, mode: str, unused: str, realname: str) -> None:
     if ctx.user.registered or ctx.user.username:
         raise errors.AlreadyRegistered()
-    if not username or not realname:  # Modern: an empty parameter is a missing one
-        raise errors.NeedMoreParams("USER")
     # A username of characters we cannot show (a non-ASCII login name, say) must not
     # keep its owner from connecting: it becomes a neutral one instead.
     cleaned = "".join(c for c in username if c in _ALLOWED)[: USERNAME_LENGTH - 1] or "user"

@@ -9,9 +9,12 @@ def userhost(ctx: Context, *nicks: str) -> None:
     replies = []
     wanted = [n for item in nicks for n in item.split(" ") if n]  # ":a b" as well as "a b"
     for nick in wanted[:5]:
-        user = ctx.server.nicks.get(nick)
+        user = ctx.nicks.get(nick)
         if user is not None and user.registered:
             oper = "*" if user.is_oper else ""
             away = "-" if user.away is not None else "+"
             replies.append(f"{user.nick}{oper}={away}{user.username}@{user.host}")
-    ctx.reply(N.RPL_USERHOST, " ".join(replies))
+    if replies:
+        ctx.reply_list(N.RPL_USERHOST, items=replies)  # five long hosts need two lines
+    else:
+        ctx.reply(N.RPL_USERHOST, "")

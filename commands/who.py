@@ -46,7 +46,7 @@ class Query:
 def who(ctx: Context, mask: str = "*", options: str = "") -> None:
     query = Query.parse(options)
     if is_room_name(mask):
-        room = ctx.server.rooms.find(mask)
+        room = ctx.rooms.find(mask)
         if room is not None and room.visible_to(ctx.user):
             outsider = not room.has(ctx.user)
             for prefixes, member in room.names():
@@ -68,7 +68,7 @@ def matching_users(ctx: Context, mask: str, opers_only: bool) -> list[User]:
     anything = mask in ("0", "*")
     peers: set[User] | None = None  # worked out only if an invisible user matches
     found: list[User] = []
-    for user in ctx.server.nicks.users():
+    for user in ctx.nicks.users():
         if not user.registered or (opers_only and not user.is_oper):
             continue
         if not anything and not mask_matches(mask, user.prefix if full else user.nick):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from ircish import numerics as N
-from ircish.protocol import MAX_LINE, split_list
+from ircish.protocol import split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.registry import command
@@ -21,9 +21,10 @@ def whois(ctx: Context, first: str, second: str = "") -> None:
 
 
 def whois_one(ctx: Context, nick: str) -> None:
-    user = ctx.server.nicks.get(nick)
-    if user is None or not user.registered:
-        ctx.reply(N.ERR_NOSUCHNICK, nick, errors.NoSuchNick.text)
+    try:
+        user = ctx.find_user(nick)
+    except errors.NoSuchNick as missing:  # answered before the 318 that ends every WHOIS
+        ctx.reply_error(missing)
         ctx.reply(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
         return
     s = ctx.settings
@@ -36,7 +37,7 @@ def whois_one(ctx: Context, nick: str) -> None:
         ctx.reply(N.RPL_WHOISACCOUNT, user.nick, user.account, "is logged in as")
     if "B" in user.modes:
         ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a Bot on {s.network}")
-    if is_secure(user):
+    if user.tls:
         ctx.reply(N.RPL_WHOISSECURE, user.nick, "is using a secure connection")
     away = user.away
     if away is not None:
@@ -62,21 +63,4 @@ def visible_rooms(ctx: Context, user: User) -> list[str]:
 
 def send_rooms(ctx: Context, user: User) -> None:
     """319 lines, as many as the rooms need within the line limit."""
-    head = len(f":{ctx.settings.server_name} {N.RPL_WHOISCHANNELS} {ctx.user.nick} {user.nick} :")
-    budget = MAX_LINE - 2 - head
-    line: list[str] = []
-    used = 0
-    for entry in visible_rooms(ctx, user):
-        if line and used + 1 + len(entry.encode()) > budget:
-            ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
-            line, used = [], 0
-        used += len(entry.encode()) + (1 if line else 0)
-        line.append(entry)
-    if line:
-        ctx.reply(N.RPL_WHOISCHANNELS, user.nick, " ".join(line))
-
-
-def is_secure(user: User) -> bool:
-    """Whether the user came in over TLS: its outbox's transport says so."""
-    transport = getattr(user.outbox, "transport", None)
-    return bool(getattr(transport, "tls", False))
+    ctx.reply_list(N.RPL_WHOISCHANNELS, user.nick, items=visible_rooms(ctx, user))

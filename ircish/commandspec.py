@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +44,11 @@ class Usage:
         required = sum(1 for t in tokens if not t.startswith("["))
         variadic = any(t.rstrip("]").endswith("...") for t in tokens)
         return cls(text, tokens, required, None if variadic else len(tokens))
+
+    @cached_property
+    def lists(self) -> tuple[int, ...]:
+        """Positions of comma-list parameters (`<room>{,<room>}`)."""
+        return tuple(i for i, token in enumerate(self.tokens) if "{," in token)
 
     def kind(self, position: int) -> str | None:
         """What parameter `position` names (`<room>{,<room>}` -> "room"), or None."""

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
+
+T = TypeVar("T")
 
 MAX_LINE = 512        # the message part, CRLF included (RFC 1459 §2.3)
 MAX_TAGS = 8191       # IRCv3 message-tags: the tag part, '@' and the trailing space included
@@ -283,3 +286,36 @@ def split_list(param: str) -> list[str]:
 
 def join_params(items: Iterable[str]) -> str:
     return ",".join(items)
+
+
+# --- packing lists into lines -----------------------------------------------------
+
+def groups(items: Iterable[T], budget: int, size: Callable[[T], int],
+           gap: int = 0) -> list[list[T]]:
+    """`items`, in order, in as few groups as keep each within `budget`: the sizes of
+    its items plus `gap` between neighbours. An item too big for any group gets one of
+    its own (the line is cut when sent, which beats losing the item)."""
+    found: list[list[T]] = []
+    current: list[T] = []
+    used = 0
+    for item in items:
+        cost = size(item)
+        if current and used + gap + cost > budget:
+            found.append(current)
+            current, used = [], 0
+        used += cost + (gap if current else 0)
+        current.append(item)
+    if current:
+        found.append(current)
+    return found
+
+
+def pack(items: Iterable[str], budget: int, sep: str = " ") -> list[str]:
+    """Join `items` with `sep` into as few strings as keep each within `budget` bytes
+    of UTF-8 (a NAMES or MONITOR list over several lines); no items, no strings."""
+    return [sep.join(group)
+            for group in groups(items, budget, _utf8_length, len(sep.encode()))]
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())

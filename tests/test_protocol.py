@@ -18,6 +18,7 @@ from ircish.protocol import (
     is_valid_room_name,
     mask_matches,
     number,
+    pack,
     parse_line,
     unescape_tag_value,
 )
@@ -148,3 +149,29 @@ def test_room_name_validity(name: str, ok: bool) -> None:
                                         ("٣", None), ("-1", None), ("1e3", None)])
 def test_numbers_are_ascii_digits_only(text: str, value: int | None) -> None:
     assert number(text) == value
+
+
+@pytest.mark.parametrize("items,budget,sep,lines", [
+    ([], 10, " ", []),                                      # nothing to say, no line
+    (["a"], 10, " ", ["a"]),
+    (["aa", "bb", "cc"], 5, " ", ["aa bb", "cc"]),          # exactly the budget fits
+    (["aa", "bb", "cc"], 4, " ", ["aa", "bb", "cc"]),
+    (["aa", "bb", "cc"], 8, ",", ["aa,bb,cc"]),
+    (["a", "b", "c"], 4, ", ", ["a, b", "c"]),              # the separator counts whole
+    (["too-long", "a", "b"], 3, " ", ["too-long", "a b"]),  # alone on a line, not lost
+    (["a", "too-long", "b"], 3, " ", ["a", "too-long", "b"]),
+    (["é", "é"], 4, " ", ["é", "é"]),                       # bytes, not characters
+    (["é", "é"], 5, " ", ["é é"]),
+])
+def test_pack_fills_lines_in_order(items: list[str], budget: int, sep: str,
+                                   lines: list[str]) -> None:
+    assert pack(items, budget, sep) == lines
+
+
+@given(st.lists(st.text(alphabet="abé", min_size=1, max_size=12), max_size=40),
+       st.integers(min_value=1, max_value=40))
+def test_packed_lines_keep_every_item_and_the_budget(items: list[str], budget: int) -> None:
+    lines = pack(items, budget, ",")
+    assert ",".join(lines).split(",") == items if items else lines == []
+    for line in lines:
+        assert len(line.encode()) <= budget or "," not in line

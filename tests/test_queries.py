@@ -350,6 +350,16 @@ def test_ison_and_userhost(connect) -> None:
     alice.expect_exact(f":{S} 302 alice :bob=-~bob@{H} dave*=+~dave@{H} alice=+~alice@{H}")
 
 
+def test_a_long_ison_answer_goes_over_two_lines_not_cut(connect) -> None:
+    nicks = [f"n{i:02d}{'x' * 27}" for i in range(16)]  # 30 characters each
+    for nick in nicks:
+        connect(nick)
+    alice = connect("alice")
+    alice.send("ISON " + " ".join(nicks))  # 500 bytes: the answer, with its head, is more
+    alice.expect_exact(f":{S} 303 alice :" + " ".join(nicks[:15]), f":{S} 303 alice :{nicks[15]}")
+    assert alice.drain() == []
+
+
 def test_lusers_counts(server, connect) -> None:
     alice, bob, dave = connect("alice"), connect("bob"), connect("dave")
     set_mode(bob, "+i")

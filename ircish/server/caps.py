@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..protocol import pack
+
 # Profile bits: capabilities that change a relayed line's bytes.
 MESSAGE_TAGS = 1    # client-only tags, msgid, bot; also TAGMSG at all
 SERVER_TIME = 2     # time=
@@ -67,13 +69,4 @@ def ls_lines(version: int, budget: int) -> list[str]:
              for name, value in CAPABILITIES.items()]
     if version < 302:
         return [" ".join(items)]
-    lines: list[str] = []
-    current = ""
-    for item in items:
-        if current and len(current) + 1 + len(item) > budget:
-            lines.append(current)
-            current = item
-        else:
-            current = f"{current} {item}" if current else item
-    lines.append(current)
-    return lines
+    return pack(items, budget) or [""]

@@ -37,14 +37,15 @@ class RoomSpec:
 
 
 def option(default: Any, help: str, *, flag: str | None = None, minimum: float | None = None,
-           maximum: float | None = None, check: Any = None) -> Any:
+           maximum: float | None = None, check: Any = None, secret: bool = False) -> Any:
     """A configurable setting: a flag, a config-file key, a help text and bounds;
-    `check(value)` returns what is wrong with a value, or None."""
+    `check(value)` returns what is wrong with a value, or None. A `secret` one is left
+    out of the settings' repr (so a log line or traceback never shows it)."""
     meta = {"help": help, "flag": flag, "minimum": minimum, "maximum": maximum,
             "check": check}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
 @dataclass
@@ -58,6 +59,11 @@ class Settings:
     tls_key: Path | None = option(None, "TLS private key (PEM); default: inside --tls-cert")
     server_name: str = option("ircish.local", "server name shown to clients", flag="name")
     network: str = option("ircish", "network name (NETWORK in 005)")
+    password: str | None = option(None, "password clients must give with PASS to connect "
+                                  "(keep it in the --config file: others can see a "
+                                  "command line)", secret=True,
+                                  check=lambda value: "must not be empty" if value == ""
+                                  else None)
     rooms_file: Path | None = option(None, "rooms file (YAML); default ./rooms.yaml if present, "
                                      "else none", flag="rooms")
     motd_file: Path | None = option(None, "message of the day file (default: a greeting)",

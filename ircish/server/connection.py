@@ -54,16 +54,13 @@ class Connection:
         self.transport = transport or PlainTransport(sock)
         self.outbox = Outbox(self.transport, server.writer, server.settings.sendq,
                              self.terminate)
-        self.user = User(self.outbox, host=address[0])
+        self.user = User(self.outbox, host=address[0], tls=self.transport.tls)
         self.user.terminate = self.terminate  # KILL ends a connection found by its User
         self.lines = LineBuffer(max_tags=CLIENT_MAX_TAGS)
         self.ctx = Context(server, self)
         self.connected_at = time.monotonic()
         self.last_heard = self.connected_at   # monotonic time of the last input
         self.ping_sent = False
-        self.cap_negotiating = False
-        self.password: str | None = None
-        self.failed_opers = 0   # OPER attempts refused on this connection
         self.backlog: deque[bytes | LineTooLong] = deque()  # read, not yet handled
         self.backlog_bytes = 0
         s = server.settings

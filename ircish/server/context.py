@@ -1,41 +1,114 @@
-"""What a command handler gets: the user it runs for, the server, and a reply API.
+"""What a command handler gets: the user it runs for, the server's tables, this
+connection's session state, and a reply API.
 
-Handlers never touch sockets: everything they send goes through `reply`/`send`, which
-only queue bytes on an outbox (see `outbox.py`).
+Handlers use only this: not the `Server` or the `Connection` behind it (kept private
+here), so everything a command may touch is named in one place. Handlers never touch
+sockets either: everything they send goes through `reply`/`send`, which only queue
+bytes on an outbox (see `outbox.py`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message
-from .errors import IrcError
+from . import errors
+from .replies import numeric_line, numeric_lines
 
 if TYPE_CHECKING:
     from .config import Settings
     from .connection import Connection
-    from .server import Server
+    from .history import NickHistory
+    from .monitor import Monitors
+    from .registry import Registry
+    from .server import Counts, Server
+    from .state import NickTable, RoomTable, User
 
 
 T = TypeVar("T")
 
 
+@dataclass(slots=True)
+class Session:
+    """What commands may change about their connection. Only its reader thread (the
+    one running the commands) uses it: no lock."""
+
+    cap_negotiating: bool = False   # CAP LS/REQ before registration: the welcome waits for CAP END
+    password: str | None = None     # given with PASS; checked when registration completes
+    failed_opers: int = 0           # OPER attempts refused on this connection
+
+
 class Context:
-    __slots__ = ("server", "conn", "user", "message")
+    """One per connection, handed to each of its commands (`message` is the current one)."""
+
+    __slots__ = ("_conn", "_server", "message", "nicks", "rooms", "session", "settings", "user")
 
     def __init__(self, server: Server, conn: Connection) -> None:
-        self.server = server
-        self.conn = conn
-        self.user = conn.user
+        self._server = server
+        self._conn = conn
+        self.user: User = conn.user
+        self.session = Session()
         self.message: Message | None = None
+        self.settings: Settings = server.settings
+        self.nicks: NickTable = server.nicks
+        self.rooms: RoomTable = server.rooms
+
+    # --- looking things up ----------------------------------------------------------
+
+    def find_user(self, nick: str) -> User:
+        """The registered user with this nick; raises NoSuchNick (401) if there is none
+        (someone still registering is no one yet)."""
+        user = self.nicks.get(nick)
+        if user is None or not user.registered:
+            raise errors.NoSuchNick(nick)
+        return user
 
     @property
-    def settings(self) -> Settings:
-        return self.server.settings
+    def registry(self) -> Registry:
+        """The commands (for HELP)."""
+        return self._server.registry
+
+    @property
+    def monitors(self) -> Monitors:
+        return self._server.monitors
+
+    @property
+    def history(self) -> NickHistory:
+        """Departed and renamed nicks (WHOWAS)."""
+        return self._server.history
+
+    @property
+    def created(self) -> str:
+        """When the server started, as 003 and INFO show it."""
+        return self._server.created_text
+
+    def counts(self) -> Counts:
+        """The LUSERS figures, read together."""
+        return self._server.counts()
+
+    def adjust_counts(self, users: int = 0, invisible: int = 0, opers: int = 0) -> None:
+        """Keep the LUSERS figures right when a user registers or changes +i or +o."""
+        self._server.adjust_counts(users=users, invisible=invisible, opers=opers)
+
+    # --- answering ------------------------------------------------------------------
 
     def reply(self, numeric: str, *params: str) -> None:
         """A numeric to this user: `:<server> <numeric> <nick> <params…>`."""
-        self.user.send(self.server.numeric(self.user, numeric, *params))
+        self.user.send(numeric_line(self.settings.server_name, self.user.nick, numeric,
+                                    *params))
+
+    def reply_list(self, numeric: str, *params: str, items: Iterable[str],
+                   sep: str = " ") -> None:
+        """`numeric` replies carrying `items` joined by `sep` in their text, packed into
+        as few lines as the line limit allows (none for no items)."""
+        for line in numeric_lines(self.settings.server_name, self.user.nick, numeric,
+                                  *params, items=items, sep=sep):
+            self.user.send(line)
+
+    def reply_error(self, error: errors.IrcError) -> None:
+        """A domain error as its numeric."""
+        self.reply(error.numeric, *error.reply_params())
 
     def send(self, msg: Message, force_trailing: bool = False) -> None:
         self.user.send(msg.to_bytes(force_trailing))
@@ -47,6 +120,17 @@ class Context:
         for item in items:
             try:
                 action(item)
-            except IrcError as exc:
+            except errors.IrcError as exc:
                 if not quiet:
-                    self.reply(exc.numeric, *exc.reply_params())
+                    self.reply_error(exc)
+
+    # --- ending the connection ------------------------------------------------------
+
+    def quit(self, reason: str) -> None:
+        """The client's own QUIT: it gets ERROR, the others see `Quit: reason` once it
+        is gone."""
+        self._conn.quit(reason)
+
+    def terminate(self, reason: str) -> None:
+        """End the connection with `ERROR :Closing Link: <host> (<reason>)`."""
+        self._conn.terminate(reason)

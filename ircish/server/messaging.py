@@ -63,7 +63,7 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
     text = command != "TAGMSG"
     status = name[: len(name) - len(name.lstrip(STATUS_PREFIXES))]
     if is_room_name(name[len(status):]):
-        room = ctx.server.rooms.get(name[len(status):])
+        room = ctx.rooms.get(name[len(status):])
         room.check_can_send(user)
         event = user_message(user, command, status[:1] + room.name, *params, text=text,
                              client_tags=client_tags, msgid=True)
@@ -75,9 +75,7 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
         else:
             deliver_room(room, event, skip=user, need=need)
     else:
-        peer = ctx.server.nicks.get(name)
-        if peer is None or not peer.registered:
-            raise errors.NoSuchNick(name)
+        peer = ctx.find_user(name)
         event = user_message(user, command, peer.nick, *params, text=text,
                              client_tags=client_tags, msgid=True)
         if peer.tag_profile & need == need:

@@ -1,10 +1,11 @@
-"""Room modes: reading a MODE change, ban masks, and applying changes to a room.
+"""Room modes as text: reading a MODE change, ban masks, and the MODE lines that
+announce changes.
 
-Parsing and mask handling are pure (strings in, values out) and are tested as tables.
-`apply` is the one place where a room's modes, key, limit, bans and member prefixes
-change: it runs under the room's lock (and takes no other lock, see `state.py`), and
-returns only what really changed, so that the command can announce exactly that, once,
-after the lock is released.
+Everything here is pure (strings in, values out: no room, no lock, nothing imported
+from `state.py`) and is tested as tables. Applying changes to a room is
+`roommodes.apply`, which runs under the room's lock and announces what really changed,
+once, before releasing it (room events are committed under the room lock: see
+`state.py`).
 
 Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
   o v      membership prefixes: always take a nick
@@ -15,15 +16,12 @@ Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..protocol import casefold, number
+from ..protocol import groups, number
 from . import errors
-
-if TYPE_CHECKING:
-    from .state import Room, User
 
 ROOM_FLAGS = "imnst"
 PREFIX_MODES = {"o": "@", "v": "+"}     # mode letter -> prefix symbol
@@ -42,6 +40,13 @@ class Ban:
     set_at: int
 
 
+class Member(Protocol):
+    """Whom a +o/+v change names: a `state.User` (only its nick matters here)."""
+
+    @property
+    def nick(self) -> str: ...
+
+
 @dataclass(slots=True)
 class Change:
     """One letter of a MODE command. `pos` is the letter's place in the mode string
@@ -51,7 +56,7 @@ class Change:
     adding: bool
     letter: str
     arg: str = ""
-    target: User | None = field(default=None, compare=False)
+    target: Member | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -196,7 +201,7 @@ def is_valid_mask(mask: str) -> bool:
             and not any(c in mask for c in " \r\n\x00"))
 
 
-# --- applying ------------------------------------------------------------------------
+# --- prefixes and announcements ------------------------------------------------------
 
 def with_prefix(prefixes: str, symbol: str, on: bool) -> str:
     """`+` given `@` -> `@+`: a member's prefixes, highest first."""
@@ -204,106 +209,21 @@ def with_prefix(prefixes: str, symbol: str, on: bool) -> str:
     return "".join(s for s in PREFIX_SYMBOLS if s in wanted)
 
 
-def require_operator(room: Room, user: User) -> None:
-    """Room operators change a room; server operators may act in any room. (Under the
-    room lock when it guards a change; a plain check to answer early is fine without.)"""
-    if user.is_oper:
-        return
-    prefixes = room.members.get(user)
-    if prefixes is None:
-        raise errors.NotOnRoom(room.name)
-    if "@" not in prefixes:
-        raise errors.ChanOpPrivsNeeded(room.name)
-
-
-def apply(room: Room, by: User, changes: list[Change], max_bans: int, now: int,
-          announce: Callable[[list[Change]], None]) -> list[tuple[int, errors.IrcError]]:
-    """Apply `changes` on `by`'s order, under the room lock (no other room or user lock
-    is taken), and `announce` those that changed something, with the argument to show,
-    before the lock is released. Returns the per-letter errors (441, 478); raises
-    442/482 if `by` may not change the room."""
-    applied: list[Change] = []
-    problems: list[tuple[int, errors.IrcError]] = []
-    with room.lock:
-        require_operator(room, by)
-        for change in changes:
-            try:
-                if _apply_one(room, by, change, max_bans, now):
-                    applied.append(change)
-            except errors.IrcError as exc:
-                problems.append((change.pos, exc))
-        if applied:
-            announce(applied)
-    return problems
-
-
-def _apply_one(room: Room, by: User, change: Change, max_bans: int, now: int) -> bool:
-    """Caller holds room.lock. False if the change changes nothing."""
-    adding, letter = change.adding, change.letter
-    if letter in PREFIX_MODES:
-        target = change.target
-        assert target is not None, "prefix modes are looked up before apply"
-        prefixes = room.members.get(target)
-        if prefixes is None:
-            raise errors.UserNotInRoom(target.nick, room.name)
-        updated = with_prefix(prefixes, PREFIX_MODES[letter], adding)
-        room.members[target] = updated
-        change.arg = target.nick
-        return updated != prefixes
-    if letter == "b":
-        key = casefold(change.arg)
-        if adding:
-            if key in room.bans:
-                return False
-            if len(room.bans) >= max_bans:
-                raise errors.BanListFull(room.name, "b")
-            room.bans[key] = Ban(change.arg, by.prefix, now)
-            return True
-        ban = room.bans.pop(key, None)
-        if ban is not None:
-            change.arg = ban.mask
-        return ban is not None
-    if letter == "k":
-        if adding:
-            if room.key == change.arg:
-                return False
-            room.key = change.arg
-            return True
-        if room.key is None:
-            return False
-        room.key, change.arg = None, "*"
-        return True
-    if letter == "l":
-        value = int(change.arg) if adding else None
-        if room.limit == value:
-            return False
-        room.limit = value
-        change.arg = str(value) if adding else ""
-        return True
-    if (letter in room.modes) == adding:
-        return False
-    (room.modes.add if adding else room.modes.discard)(letter)
-    return True
-
-
 def change_lines(changes: list[Change], budget: int) -> list[list[str]]:
     """The MODE parameters announcing `changes`: `+oo-b`, `a`, `b`, `*!*@x`. One line
     unless the arguments cannot fit in `budget` bytes (long masks), then several."""
     lines: list[list[str]] = []
-    letters, sign, used = "", None, 0
-    args: list[str] = []
-    for change in changes:
-        cost = 2 + (len(change.arg.encode()) + 1 if change.arg else 0)
-        if letters and used + cost > budget:
-            lines.append([letters, *args])
-            letters, args, sign, used = "", [], None, 0
-        if change.adding is not sign:
-            letters += "+" if change.adding else "-"
-            sign = change.adding
-        letters += change.letter
-        used += cost
-        if change.arg:
-            args.append(change.arg)
-    if letters:
-        lines.append([letters, *args])
+    for group in groups(changes, budget, _announced_size):
+        letters, sign = "", None
+        for change in group:
+            if change.adding is not sign:
+                letters += "+" if change.adding else "-"
+                sign = change.adding
+            letters += change.letter
+        lines.append([letters, *(change.arg for change in group if change.arg)])
     return lines
+
+
+def _announced_size(change: Change) -> int:
+    """At most a sign and the letter, and the argument with its space."""
+    return 2 + (len(change.arg.encode()) + 1 if change.arg else 0)

@@ -25,17 +25,17 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import numerics as N
-from ..protocol import MAX_LINE, casefold
+from ..protocol import casefold
 from .outbox import delivery_batch
+from .replies import numeric_line
 
 if TYPE_CHECKING:
-    from .server import Server
     from .state import User
 
 
 class Monitors:
-    def __init__(self, server: Server) -> None:
-        self.server = server  # for formatting numerics
+    def __init__(self, server_name: str) -> None:
+        self.server_name = server_name  # the source of the numerics it sends
         self.lock = threading.Lock()
         self._lists: dict[User, dict[str, str]] = {}   # watcher -> folded -> as given
         self._watchers: dict[str, set[User]] = {}      # folded nick -> its watchers
@@ -134,42 +134,8 @@ class Monitors:
         self._notify(self.watchers_of(user.nick, besides=user), N.RPL_MONOFFLINE, user.nick)
 
     def _notify(self, watchers: list[User], numeric: str, target: str) -> None:
-        server = self.server
         if not watchers:
             return
         with delivery_batch():  # one flush per watcher, whichever thread this is
             for watcher in watchers:
-                watcher.send(server.numeric(watcher, numeric, target))
-
-
-def status_lines(server: Server, watcher: User, nicks: Iterable[str]) -> list[bytes]:
-    """730 for the nicks online (as `nick!user@host`), then 731 for the others (as
-    given), each packed into as few lines as fit."""
-    online: list[str] = []
-    offline: list[str] = []
-    for nick in nicks:
-        user = server.nicks.get(nick)
-        if user is not None and user.registered:
-            online.append(user.prefix)
-        else:
-            offline.append(nick)
-    return (packed(server, watcher, N.RPL_MONONLINE, online)
-            + packed(server, watcher, N.RPL_MONOFFLINE, offline))
-
-
-def packed(server: Server, watcher: User, numeric: str, items: list[str]) -> list[bytes]:
-    """`numeric` lines carrying `items` comma-separated, each within the line limit."""
-    head = len(f":{server.settings.server_name} {numeric} {watcher.nick} :")
-    budget = MAX_LINE - 2 - head
-    lines: list[bytes] = []
-    current: list[str] = []
-    used = 0
-    for item in items:
-        if current and used + 1 + len(item) > budget:
-            lines.append(server.numeric(watcher, numeric, ",".join(current)))
-            current, used = [], 0
-        used += len(item) + (1 if current else 0)
-        current.append(item)
-    if current:
-        lines.append(server.numeric(watcher, numeric, ",".join(current)))
-    return lines
+                watcher.send(numeric_line(self.server_name, watcher.nick, numeric, target))

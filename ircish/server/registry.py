@@ -4,9 +4,10 @@ Each module in a plugin folder (the built-in `commands/`, installed as
 `ircish.server.commands`, and any folder named with `--commands`) defines entries with
 `@command` (from `ircish.commandspec`, re-exported here); start-up imports every module
 and collects them. The same entries drive the dispatcher (which alone answers 421, 451,
-461 and 481), `HELP`, and, read from the source without running it, the client's slash
-parser and completion. A plugin whose entries the client could not read that way (not
-literals) stops start-up, like one that fails to import.
+461 and 481; for 461 an empty required parameter is a missing one), `HELP`, and, read
+from the source without running it, the client's slash parser and completion. A plugin
+whose entries the client could not read that way (not literals) stops start-up, like
+one that fails to import.
 """
 from __future__ import annotations
 
@@ -82,13 +83,23 @@ class Registry(CommandTable[Command]):
                 raise errors.NotRegistered()
             if cmd.oper_only and not ctx.user.is_oper:
                 raise errors.NoPrivileges()  # before 461: the usage is none of their business
-            if len(msg.params) < cmd.min_params:
+            if cmd.min_params and _missing_params(cmd, msg.params):
                 raise errors.NeedMoreParams(cmd.name)
             params = msg.params if cmd.max_params is None else msg.params[: cmd.max_params]
             ctx.message = msg
             cmd.handler(ctx, *params)
         except errors.IrcError as exc:
-            ctx.reply(exc.numeric, *exc.reply_params())
+            ctx.reply_error(exc)
+
+
+def _missing_params(cmd: Command, params: list[str]) -> bool:
+    """Whether a required parameter (one of the first `min_params`) is absent, empty
+    (`JOIN :`, `USER a b c :`), or a comma list with no items (`PART ,`): an empty
+    parameter is a missing one. Optional ones may be empty (`TOPIC #a :` clears it)."""
+    required = cmd.min_params
+    if len(params) < required or "" in params[:required]:
+        return True
+    return any(not params[i].strip(",") for i in cmd.usage.lists if i < required)
 
 
 def _import_plugin(module_name: str, path: Path, by_name: bool) -> ModuleType:

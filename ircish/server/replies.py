@@ -1,12 +1,14 @@
-"""Reply sequences that more than one command sends (the welcome burst, LUSERS, MOTD,
-NAMES, topic), so that each is written once."""
+"""How numerics look on the wire, and the reply sequences that more than one command
+sends (the welcome burst, LUSERS, MOTD, NAMES, topic), so that each is written once."""
 from __future__ import annotations
 
+import hmac
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from .. import numerics as N
-from ..protocol import MAX_LINE, mask_matches
+from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
 from .modes import MAX_KEY_LENGTH
 
@@ -20,6 +22,28 @@ ROOM_MODES = "biklmnostv"      # 004: every room mode
 PARAM_MODES = "bklov"          # 004's optional sixth field: room modes taking a parameter
 PREFIXES = "(ov)@+"            # PREFIX: mode letters and their prefixes, highest first
 MODES_PER_LINE = 6             # MODES: parameter modes one MODE command may carry
+
+# Numerics whose last parameter is a value, not text: sent without a forced ':'.
+NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
+                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME, N.RPL_WHOSPCRPL,
+                               N.RPL_INVITING, N.RPL_BANLIST, N.RPL_INVITELIST})
+
+
+def numeric_line(server_name: str, nick: str, numeric: str, *params: str) -> bytes:
+    """`:<server> <numeric> <nick> <params…>` with CRLF: the last parameter goes as
+    text (after ':') unless the numeric carries a value there."""
+    msg = Message(numeric, [nick, *params], source=server_name)
+    return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
+
+
+def numeric_lines(server_name: str, nick: str, numeric: str, *params: str,
+                  items: Iterable[str], sep: str = " ") -> list[bytes]:
+    """`numeric` lines whose text carries `items` joined by `sep`, as many as the line
+    limit needs (none for no items): NAMES, WHOIS's rooms, MONITOR's lists."""
+    head = " ".join((f":{server_name}", numeric, nick, *params)) + " :"
+    budget = MAX_LINE - 2 - len(head.encode())
+    return [numeric_line(server_name, nick, numeric, *params, text)
+            for text in pack(items, budget, sep)]
 
 
 def isupport_tokens(ctx: Context) -> list[str]:
@@ -42,7 +66,7 @@ def require_this_server(ctx: Context, target: str) -> None:
     name (a mask may match it) or a nick on it; anything else is 402 (RFC 2812 3.4)."""
     if not target or mask_matches(target, ctx.settings.server_name):
         return
-    user = ctx.server.nicks.get(target)
+    user = ctx.nicks.get(target)
     if user is None or not user.registered:
         raise errors.NoSuchServer(target)
 
@@ -54,40 +78,53 @@ def send_isupport(ctx: Context) -> None:
 
 
 def complete_registration(ctx: Context) -> None:
-    """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done."""
+    """Send the welcome burst once NICK, USER and (if started) CAP negotiation are done,
+    if the connection password is right; if not, 464 and the connection is closed."""
     user = ctx.user
-    if user.registered or user.nick == "*" or not user.username or ctx.conn.cap_negotiating:
+    if user.registered or user.nick == "*" or not user.username or ctx.session.cap_negotiating:
+        return
+    if not password_matches(ctx.settings.password, ctx.session.password):
+        ctx.reply_error(errors.PasswordMismatch())
+        ctx.terminate("Bad Password")
         return
     user.registered = True
-    ctx.server.adjust_counts(users=+1)
+    ctx.adjust_counts(users=+1)
     s = ctx.settings
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {s.network} IRC network {user.prefix}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {s.server_name}, running version {VERSION}")
-    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.server.created_text}")
+    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.created}")
     ctx.reply(N.RPL_MYINFO, s.server_name, VERSION, USER_MODES, ROOM_MODES, PARAM_MODES)
     send_isupport(ctx)
     send_lusers(ctx)
     send_motd(ctx)
-    ctx.server.monitors.signed_on(user)
+    ctx.monitors.signed_on(user)
+
+
+def password_matches(expected: str | None, given: str | None) -> bool:
+    """Without a server password anything goes (PASS is ignored); with one, PASS must
+    have given it. Compared in constant time: how long the check takes says nothing
+    about how much of a guess was right."""
+    if expected is None:
+        return True
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def send_lusers(ctx: Context) -> None:
-    users = ctx.server.registered_count
-    invisible = ctx.server.invisible_count
-    unknown = ctx.server.connection_count - users
-    rooms = len(ctx.server.rooms)
+    counts = ctx.counts()
+    users, invisible, most = counts.users, counts.invisible, counts.max_users
+    unknown = counts.connections - users
     ctx.reply(N.RPL_LUSERCLIENT,
               f"There are {users - invisible} users and {invisible} invisible on 1 servers")
-    if ctx.server.oper_count > 0:
-        ctx.reply(N.RPL_LUSEROP, str(ctx.server.oper_count), "operator(s) online")
+    if counts.opers > 0:
+        ctx.reply(N.RPL_LUSEROP, str(counts.opers), "operator(s) online")
     if unknown > 0:
         ctx.reply(N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
-    ctx.reply(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
+    ctx.reply(N.RPL_LUSERCHANNELS, str(counts.rooms), "channels formed")
     ctx.reply(N.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    ctx.reply(N.RPL_LOCALUSERS, str(users), str(ctx.server.max_users),
-              f"Current local users {users}, max {ctx.server.max_users}")
-    ctx.reply(N.RPL_GLOBALUSERS, str(users), str(ctx.server.max_users),
-              f"Current global users {users}, max {ctx.server.max_users}")
+    ctx.reply(N.RPL_LOCALUSERS, str(users), str(most),
+              f"Current local users {users}, max {most}")
+    ctx.reply(N.RPL_GLOBALUSERS, str(users), str(most),
+              f"Current global users {users}, max {most}")
 
 
 def send_motd(ctx: Context) -> None:
@@ -116,24 +153,11 @@ def send_names(ctx: Context, room: Room) -> None:
     shows (`@+nick`), with userhost-in-names the full `nick!user@host`; someone outside
     the room does not see its invisible (+i) members."""
     me = ctx.user
-    caps = me.caps
-    all_prefixes = "multi-prefix" in caps
-    full = "userhost-in-names" in caps
+    all_prefixes = "multi-prefix" in me.caps
+    full = "userhost-in-names" in me.caps
     outsider = not room.has(me)
     symbol = "@" if room.secret else "="
-    head = len(f":{ctx.settings.server_name} {N.RPL_NAMREPLY} {me.nick} {symbol} {room.name} :")
-    budget = MAX_LINE - 2 - head
-    batch: list[str] = []
-    used = 0
-    for modes, member in room.names():
-        if outsider and "i" in member.modes:
-            continue
-        entry = (modes if all_prefixes else modes[:1]) + (member.prefix if full else member.nick)
-        if batch and used + len(entry) + 1 > budget:
-            ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
-            batch, used = [], 0
-        batch.append(entry)
-        used += len(entry) + 1
-    if batch:
-        ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
+    entries = [(modes if all_prefixes else modes[:1]) + (member.prefix if full else member.nick)
+               for modes, member in room.names() if not (outsider and "i" in member.modes)]
+    ctx.reply_list(N.RPL_NAMREPLY, symbol, room.name, items=entries)
     ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")

@@ -11,9 +11,8 @@ import ssl
 import threading
 import time
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from .. import numerics as N
-from ..protocol import Message
 from .config import Settings
 from .connection import Connection
 from .events import deliver, user_message
@@ -21,16 +20,23 @@ from .history import NickHistory
 from .monitor import Monitors
 from .outbox import Writer, delivery_batch
 from .registry import Registry, builtin_registry
-from .state import NickTable, RoomTable, User
+from .state import NickTable, RoomTable
 from .transport import TlsTransport, server_context
 
 log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
-# Numerics whose last parameter is a value, not text: sent without a forced ':'.
-NOT_TEXT_NUMERICS = frozenset({N.RPL_MYINFO, N.RPL_UMODEIS, N.RPL_CHANNELMODEIS,
-                               N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME, N.RPL_WHOSPCRPL,
-                               N.RPL_INVITING, N.RPL_BANLIST, N.RPL_INVITELIST})
+
+
+class Counts(NamedTuple):
+    """The LUSERS figures, read together."""
+
+    users: int          # registered users
+    invisible: int      # ... with mode +i
+    opers: int          # ... with mode +o
+    max_users: int      # the most registered users at once
+    connections: int    # connections, registered or not
+    rooms: int
 
 
 class Server:
@@ -40,7 +46,7 @@ class Server:
                          else builtin_registry(settings.command_dirs))
         self.nicks = NickTable()
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
-        self.monitors = Monitors(self)
+        self.monitors = Monitors(settings.server_name)
         self.history = NickHistory(settings.whowas_size)
         for spec in settings.rooms:
             self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
@@ -66,6 +72,13 @@ class Server:
     def connection_count(self) -> int:
         return len(self.connections)
 
+    def counts(self) -> Counts:
+        """The LUSERS figures; the user counts are read together, under the lock."""
+        with self._lock:
+            users = (self.registered_count, self.invisible_count, self.oper_count,
+                     self.max_users, len(self.connections))
+        return Counts(*users, rooms=len(self.rooms))
+
     def adjust_counts(self, users: int = 0, invisible: int = 0, opers: int = 0) -> None:
         """Keep the LUSERS counts (kept, not counted, so a burst costs O(1))."""
         with self._lock:
@@ -73,10 +86,6 @@ class Server:
             self.invisible_count += invisible
             self.oper_count += opers
             self.max_users = max(self.max_users, self.registered_count)
-
-    def numeric(self, user: User, numeric: str, *params: str) -> bytes:
-        msg = Message(numeric, [user.nick, *params], source=self.settings.server_name)
-        return msg.to_bytes(force_trailing=numeric not in NOT_TEXT_NUMERICS)
 
     # --- life cycle ---------------------------------------------------------------
 

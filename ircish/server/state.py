@@ -9,7 +9,7 @@ commands may run at once. The locks, in the only order they may be nested:
   2. ``RoomTable.lock``   the casefolded-name -> Room map (creating, finding, dropping).
   3. ``Room.lock``        one room's members (and their prefixes), topic, modes, key,
                           limit, bans and ``closed`` flag; also the entry for that room
-                          in each member's ``User.rooms``. (``modes.apply`` makes every
+                          in each member's ``User.rooms``. (``roommodes.apply`` makes every
                           MODE change under it.)
   4. ``User.lock``        a user's ``rooms`` map, ``invites`` and ``away`` text (a leaf).
 
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol import casefold, matches_any
 from . import errors
-from .modes import Ban, parse_flags, require_operator
+from .modes import Ban, parse_flags
 
 if TYPE_CHECKING:
     from .outbox import Sink
@@ -54,10 +54,11 @@ class User:
     """One connected client's identity. Fields other than the guarded ones are owned
     by the client's own reader thread."""
 
-    def __init__(self, outbox: Sink, host: str) -> None:
+    def __init__(self, outbox: Sink, host: str, tls: bool = False) -> None:
         self.outbox = outbox
         self.send = outbox.put
         self.host = host
+        self.tls = tls                # came in over TLS (WHOIS says so)
         self.nick = "*"               # guarded by NickTable.lock once claimed
         self.username = ""
         self.realname = ""
@@ -86,6 +87,22 @@ class User:
     def room_list(self) -> list[Room]:
         with self.lock:
             return list(self.rooms.values())
+
+    def set_away(self, text: str | None) -> str | None:
+        """Mark the user away with `text`, or back with None; returns what it was."""
+        with self.lock:
+            before, self.away = self.away, text
+        return before
+
+    def invite(self, room: Room) -> None:
+        """Let the user past the room's +i, bans and limit on their next JOIN of it."""
+        with self.lock:
+            self.invites.add(casefold(room.name))
+
+    def invitations(self) -> list[str]:
+        """The rooms the user is invited to (casefolded names), sorted."""
+        with self.lock:
+            return sorted(self.invites)
 
     def peers(self) -> set[User]:
         """Everyone who shares at least one room with this user (not the user)."""
@@ -210,6 +227,17 @@ class Room:
         if self.is_banned(user):
             raise errors.CannotSendToRoom(self.name, text="Cannot send to channel (+b)")
 
+    def require_operator(self, user: User) -> None:
+        """Room operators change a room; server operators may act in any room. (Under
+        the lock when it guards a change; a plain check to answer early is fine without.)"""
+        if user.is_oper:
+            return
+        prefixes = self.members.get(user)
+        if prefixes is None:
+            raise errors.NotOnRoom(self.name)
+        if "@" not in prefixes:
+            raise errors.ChanOpPrivsNeeded(self.name)
+
     def check_member_may(self, user: User, unless: str) -> str | None:
         """Members may (set the topic, invite) until the room has mode `unless` (+t,
         +i); then only its operators; server operators always. Returns the user's
@@ -221,6 +249,16 @@ class Room:
             if unless in self.modes and "@" not in prefixes:
                 raise errors.ChanOpPrivsNeeded(self.name)
         return prefixes
+
+    def set_topic(self, user: User, text: str, announce: Announce) -> None:
+        """Set the topic (an empty text clears it) on `user`'s order and `announce` it,
+        under the lock: members may until the room is +t, then only its operators;
+        server operators always (one acting from outside the room hears it too)."""
+        with self.lock:
+            prefixes = self.check_member_may(user, unless="t")
+            self.topic = Topic(text, user.prefix, int(time.time())) if text else None
+            members = self.members_snapshot
+            announce(self, members if prefixes is not None else (*members, user))
 
     def check_can_join(self, user: User, key: str | None) -> None:
         """Caller holds the lock. An invitation passes +i, bans and +l (a member asked
@@ -367,7 +405,7 @@ class RoomTable:
         """Remove `target` (whatever its prefixes) on the order of `by`, a room or server
         operator, announced to the members (the kicked included)."""
         with room.lock:
-            require_operator(room, by)
+            room.require_operator(by)
             if target not in room.members:
                 raise errors.UserNotInRoom(target.nick, room.name)
             announce(room, room.members_snapshot)
