@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def default_nick() -> str:
     return name if name and not name[0].isdigit() and name[0] != "-" else f"u{name}"[:30]
 
 
+PASSWORD_VARIABLE = "IRCISH_PASSWORD"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="ircish",
@@ -61,7 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="your nickname (default: your login name, %(default)s)")
     parser.add_argument("--join", default="#general", metavar="ROOMS",
                         help="rooms to join, comma-separated (default '#general'; '' for none)")
+    parser.add_argument("--password", action="store_true",
+                        help="ask for the server's connection password (PASS) before "
+                             f"connecting; or set {PASSWORD_VARIABLE} (never on the command "
+                             "line, where others could read it)")
     args = parser.parse_args(argv)
+    args.password = (getpass.getpass("Server password: ") if args.password
+                     else os.environ.get(PASSWORD_VARIABLE))
     if args.port is None:
         args.port = 6697 if args.tls else 6667
     return args
@@ -120,7 +130,7 @@ class ChatApp:
         tls = (tls_context(not self.args.tls_no_verify, self.args.tls_ca)
                if self.args.tls else None)
         self.link = Link(self.args.host, self.args.port, self.args.nick, deliver,
-                                     tls=tls)
+                         tls=tls, password=self.args.password)
         self.link.start()
         try:
             await self.app.run_async()

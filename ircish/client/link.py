@@ -42,9 +42,11 @@ class Link:
     def __init__(self, host: str, port: int, nick: str, deliver: Callable[[LinkEvent], None],
                  username: str | None = None, realname: str = "ircish user",
                  backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
-                 tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT) -> None:
+                 tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT,
+                 password: str | None = None) -> None:
         self.host, self.port = host, port
         self.tls = tls
+        self.password = password         # the server's connection password (PASS), if any
         self.nick = nick                 # the nick to register with (updated as it changes)
         self.username = username or nick
         self.realname = realname
@@ -123,6 +125,8 @@ class Link:
         self.caps = CapNegotiation()
         for msg in self.caps.start():
             self.send(msg)
+        if self.password is not None:    # before NICK/USER, as servers expect it
+            self.send(Message("PASS", [self.password]))
         for line in (f"NICK {self.nick}", f"USER {self.username} 0 * :{self.realname}"):
             self.send(parse_line(line))
         frames, registered, pinged = LineBuffer(), False, False
