@@ -32,7 +32,8 @@ from ..protocol import (
 from . import errors
 from .context import Context
 from .flood import TokenBucket
-from .outbox import Outbox, delivery_batch, labeled_response
+from .labeled import labeled_response
+from .outbox import Outbox, delivery_batch
 from .state import User
 from .transport import PlainTransport, Transport
 

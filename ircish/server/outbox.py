@@ -3,32 +3,28 @@
 While a thread handles a chunk of input it opens a `delivery_batch()`, and every line
 it queues is *staged* in that thread's own dict (outbox -> list of lines): a room
 message to N members costs N list appends, with no lock and no flag to check. When the
-batch ends, each touched outbox takes its staged lines in one locked step and is
-flushed: the lines leave in one non-blocking `send`, made without holding the outbox
-lock (a flag keeps one sender at a time, so lines stay in order while other threads go
-on committing). Whatever the kernel will not take now stays queued and is handed to the
-single `Writer` thread, which finishes it when the socket turns writable. A client
-whose queue passes the SendQ limit is dropped through `on_fatal`, alone: nobody else
-ever waits on it.
+batch ends, each touched outbox takes its staged lines in one locked step (`commit`)
+and is flushed: the lines leave in one non-blocking `send`, made without holding the
+outbox lock (a flag keeps one sender at a time, so lines stay in order while other
+threads go on committing). Whatever the kernel will not take now stays queued and is
+handed to the single `Writer` thread (`writer.py`), which finishes it when the socket
+turns writable. Labeled replies are framed in `labeled.py`.
+
+A client whose queue passes the SendQ limit is dropped through `on_fatal`, alone:
+nobody else ever waits on it.
 """
 from __future__ import annotations
 
-import itertools
-import logging
-import os
-import select
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..protocol import escape_tag_value
 from .transport import Transport
 
-log = logging.getLogger(__name__)
-
-_local = threading.local()  # .stage: this thread's staged lines, while a batch is open;
-                            # .label: the labeled_response being gathered, if any
+if TYPE_CHECKING:
+    from .labeled import labeled_response
+    from .writer import Writer
 
 
 class Sink(Protocol):
@@ -44,6 +40,18 @@ class Sink(Protocol):
     def flush(self) -> None: ...
 
 
+class _Staging(threading.local):
+    """This thread's delivery state. The class attributes are what every thread starts
+    with (reading one is as cheap as reading a set one: the hot path reads `stage`)."""
+
+    stage: dict[Sink, list[bytes]] | None = None  # staged lines, while a batch is open
+    owed: set[Sink] | None = None  # committed early (put_now): the batch's end flushes them
+    label: labeled_response | None = None  # the labeled command being gathered, if any
+
+
+staging = _Staging()
+
+
 class delivery_batch:
     """Stage the lines queued in the block; commit and flush them when it ends
     (a nested block joins the outer one). The `own` outbox (the client whose input
@@ -56,17 +64,18 @@ class delivery_batch:
         self.own = own
 
     def __enter__(self) -> None:
-        self.outer = getattr(_local, "stage", None) is not None
+        self.outer = staging.stage is not None
         if not self.outer:
-            _local.stage = {}
-            _local.owed = set()  # outboxes put_now committed to: their flush is ours
+            staging.stage = {}
+            staging.owed = set()
 
     def __exit__(self, *exc: object) -> None:
         if self.outer:
             return
-        stage: dict[Sink, list[bytes]] = _local.stage
-        owed: set[Sink] = _local.owed
-        _local.stage = _local.owed = None
+        stage = staging.stage
+        owed = staging.owed
+        assert stage is not None and owed is not None
+        staging.stage = staging.owed = None
         last = self.own
         own_lines = stage.pop(last, None) if last is not None else None
         # Commit everything first, then send: a line committed meanwhile by another
@@ -80,86 +89,9 @@ class delivery_batch:
             outbox.flush()
 
 
-class labeled_response:
-    """IRCv3 labeled-response: what one labeled command sends its own client becomes one
-    labeled reply: a single line carries the `label` tag, several are wrapped in a
-    `labeled-response` batch, none gets a labeled ACK. Those lines are exactly the ones
-    this thread staged for that outbox while the command ran (used inside a
-    `delivery_batch`); a `put_now` (the JOIN echo) opens the batch early."""
-
-    _ids = itertools.count(1)
-    __slots__ = ("outbox", "label", "source", "batch", "aside", "spent")
-
-    def __init__(self, outbox: Outbox, label: str, server_name: str) -> None:
-        self.outbox = outbox
-        self.label = b"label=" + escape_tag_value(label).encode("utf-8", "replace")
-        self.source = server_name.encode()
-        self.batch: bytes | None = None
-        self.aside: list[bytes] = []  # lines to this client that are not the reply
-        self.spent = False
-
-    def __enter__(self) -> None:
-        earlier = _local.stage.pop(self.outbox, None)  # answers to earlier commands
-        if earlier and self.outbox.commit(earlier):
-            _local.owed.add(self.outbox)
-        _local.label = self
-
-    def __exit__(self, *exc: object) -> None:
-        _local.label = None
-        if not self.spent:
-            _local.stage[self.outbox] = self.reply(_local.stage.pop(self.outbox, None) or [])
-
-    def reply(self, lines: list[bytes]) -> list[bytes]:
-        """The labeled form of the command's lines (once: the label is then spent)."""
-        self.spent = True
-        if self.batch is not None:
-            reply = self._in_batch(lines)
-        elif not lines:
-            reply = [b"@" + self.label + b" :" + self.source + b" ACK\r\n"]
-        elif len(lines) == 1:
-            reply = [_tagged(lines[0], self.label)]
-        else:
-            reply = self._open() + self._in_batch(lines)
-        return reply + self.aside
-
-    def now(self, lines: list[bytes]) -> list[bytes]:
-        """Lines committed ahead of the rest (put_now): the batch starts with them."""
-        return (self._open() if self.batch is None else []) + self._in_batch(lines, end=False)
-
-    def _open(self) -> list[bytes]:
-        self.batch = f"{next(self._ids):x}".encode()
-        return [b"@%s :%s BATCH +%s labeled-response\r\n" % (self.label, self.source,
-                                                             self.batch)]
-
-    def _in_batch(self, lines: list[bytes], end: bool = True) -> list[bytes]:
-        assert self.batch is not None
-        tag = b"batch=" + self.batch
-        out = [_tagged(line, tag) for line in lines]
-        if end:
-            out.append(b":%s BATCH -%s\r\n" % (self.source, self.batch))
-        return out
-
-
-def put_aside(outbox: Sink, data: bytes) -> None:
-    """A line for a client that is not part of the reply to its labeled command: its
-    own message to itself arrives unlabeled (only the echo-message copy is the reply)."""
-    label = getattr(_local, "label", None)
-    if label is not None and label.outbox is outbox:
-        label.aside.append(data)
-    else:
-        outbox.put(data)
-
-
-def _tagged(line: bytes, tag: bytes) -> bytes:
-    """A serialized line with one more tag."""
-    if line.startswith(b"@"):
-        return b"@" + tag + b";" + line[1:]
-    return b"@" + tag + b" " + line
-
-
 def put_many(outboxes: Iterable[Sink], data: bytes, skip: object = None) -> None:
     """One line for many outboxes (a room message): the hot path, kept to an append."""
-    stage = getattr(_local, "stage", None)
+    stage = staging.stage
     if stage is None:
         for outbox in outboxes:
             if outbox is not skip:
@@ -177,6 +109,8 @@ def put_many(outboxes: Iterable[Sink], data: bytes, skip: object = None) -> None
 
 
 class Outbox:
+    """One client's queue of committed lines (the flags below keep one sender at a time)."""
+
     def __init__(self, transport: Transport, writer: Writer, limit: int,
                  on_fatal: Callable[[str], None]) -> None:
         self.transport = transport
@@ -194,7 +128,7 @@ class Outbox:
 
     def put(self, data: bytes) -> None:
         """Queue a line: staged in the current batch, or committed and sent now."""
-        stage = getattr(_local, "stage", None)
+        stage = staging.stage
         if stage is None:
             if self.commit([data]):
                 self.flush()
@@ -211,11 +145,11 @@ class Outbox:
         lock, in the order they happen (see `state.py`). Inside a labeled command the
         client's own copy joins the labeled reply, unless it must `lead` it (the JOIN
         echo: the room's traffic may follow at once)."""
-        stage = getattr(_local, "stage", None)
+        stage = staging.stage
         if stage is None:
             self.put(data)
             return
-        label = getattr(_local, "label", None)
+        label = staging.label
         if label is not None and label.outbox is self and not lead:
             stage.setdefault(self, []).append(data)
             return
@@ -224,7 +158,9 @@ class Outbox:
         if label is not None and label.outbox is self:
             lines = label.now(lines)
         if self.commit(lines):
-            _local.owed.add(self)  # flushed when the batch ends (not here: no socket
+            owed = staging.owed
+            assert owed is not None
+            owed.add(self)  # flushed when the batch ends (not here: no socket
                                    # call under the room lock put_now runs in)
 
     # The locked regions below make no Python-level calls (no properties, no methods):
@@ -314,15 +250,16 @@ class Outbox:
     def finish(self, wait: float = 0.2) -> None:
         """Before closing: let what is queued (an ERROR line, a last QUIT) leave, if
         the socket takes it; another thread may be mid-send, so wait a moment for it."""
-        stage = getattr(_local, "stage", None)
+        stage = staging.stage
         if stage is not None:
             staged = stage.pop(self, None)
-            label = getattr(_local, "label", None)
+            label = staging.label
             if label is not None and label.outbox is self and not label.spent:
                 staged = label.reply(staged or [])  # the client's last reply: an ERROR
             if staged:
                 self.commit(staged)
-            _local.owed.discard(self)  # flushed here
+            if staging.owed is not None:
+                staging.owed.discard(self)  # flushed here
         deadline = time.monotonic() + wait
         while True:
             self.flush()
@@ -344,68 +281,3 @@ class Outbox:
         """Close the queue and leave the writer (before the socket is closed)."""
         self.close_queue()
         self._writer.forget(self)
-
-
-class Writer:
-    """The one thread that finishes writes the kernel could not take at once.
-
-    Uses epoll in one-shot mode, so registering from any thread is safe and each
-    readiness event hands the outbox back exactly once.
-    """
-
-    def __init__(self) -> None:
-        self._epoll = select.epoll()
-        self._wake_r, self._wake_w = os.pipe()  # written once, to stop the thread
-        self._epoll.register(self._wake_r, select.EPOLLIN)
-        self._lock = threading.Lock()
-        self._watched: dict[int, Outbox] = {}
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop = True
-        os.write(self._wake_w, b"x")
-        self._thread.join(timeout=2)
-        self._epoll.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
-
-    def watch(self, outbox: Outbox) -> None:
-        mask = select.EPOLLOUT | select.EPOLLONESHOT
-        with self._lock:
-            if outbox.closed:
-                return
-            try:
-                if outbox.fileno in self._watched:
-                    self._epoll.modify(outbox.fileno, mask)
-                else:
-                    self._epoll.register(outbox.fileno, mask)
-            except OSError as exc:  # the socket is already gone
-                log.debug("writer: cannot watch fd %d: %s", outbox.fileno, exc)
-                return
-            self._watched[outbox.fileno] = outbox
-
-    def forget(self, outbox: Outbox) -> None:
-        """Must be called before the outbox's socket is closed (its fd may be reused)."""
-        with self._lock:
-            if self._watched.get(outbox.fileno) is outbox:
-                del self._watched[outbox.fileno]
-                try:
-                    self._epoll.unregister(outbox.fileno)
-                except OSError:
-                    pass
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                events = self._epoll.poll()
-            except InterruptedError:
-                continue
-            for fd, _ in events:
-                with self._lock:
-                    outbox = self._watched.get(fd)
-                if outbox is not None:
-                    outbox.on_writable()

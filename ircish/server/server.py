@@ -19,10 +19,11 @@ from .connection import Connection
 from .events import deliver, user_message
 from .history import NickHistory
 from .monitor import Monitors
-from .outbox import Writer, delivery_batch
+from .outbox import delivery_batch
 from .registry import Registry, builtin_registry
 from .state import NickTable, RoomTable, User
 from .transport import TlsTransport, server_context
+from .writer import Writer
 
 log = logging.getLogger("ircish.server")
 
