@@ -5,10 +5,10 @@ it queues is *staged* in that thread's own dict (outbox -> list of lines): a roo
 message to N members costs N list appends, with no lock and no flag to check. When the
 batch ends, each touched outbox takes its staged lines in one locked step (`commit`)
 and is flushed: the lines leave in one non-blocking `send`, made without holding the
-outbox lock (a flag keeps one sender at a time, so lines stay in order while other
-threads go on committing). Whatever the kernel will not take now stays queued and is
-handed to the single `Writer` thread (`writer.py`), which finishes it when the socket
-turns writable. Labeled replies are framed in `labeled.py`.
+outbox lock (the queue's state keeps one sender at a time, so lines stay in order while
+other threads go on committing). Whatever the kernel will not take now stays queued and
+is handed to the single `Writer` thread (`writer.py`), which flushes it again when the
+socket turns writable. Labeled replies are framed in `labeled.py`.
 
 A client whose queue passes the SendQ limit is dropped through `on_fatal`, alone:
 nobody else ever waits on it.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from .transport import Transport
 
@@ -37,7 +37,7 @@ class Sink(Protocol):
 
     def commit(self, lines: list[bytes]) -> bool: ...
 
-    def flush(self) -> None: ...
+    def flush(self, writable: bool = False) -> None: ...
 
 
 class _Staging(threading.local):
@@ -108,8 +108,37 @@ def put_many(outboxes: Iterable[Sink], data: bytes, skip: object = None) -> None
             lines.append(data)
 
 
+# The queue's states (`Outbox._state`). Plain ints, not an Enum: the locked regions
+# compare them without a Python-level call.
+IDLE: Final = 0
+DUE: Final = 1
+SENDING: Final = 2
+WAITING: Final = 3
+CLOSED: Final = 4
+
+
 class Outbox:
-    """One client's queue of committed lines (the flags below keep one sender at a time)."""
+    """One client's queue of committed lines, and the one way they leave: `flush`.
+
+    Who may send is one state, changed only under `_lock`:
+
+      state    what it means                       who moves it, to what
+      -------  ----------------------------------  ----------------------------------------
+      IDLE     no send owed or running             commit -> DUE (it returns True: the
+                                                   committer owes a flush)
+      DUE      a committer is about to flush       flush -> SENDING, or IDLE if nothing is
+                                                   left (any flush: another may come first)
+      SENDING  one thread sends, outside the lock  that thread (in _drain) -> IDLE when the
+               (commits just append: the lines     queue is empty, WAITING when the socket
+               ride along in its next send)        is full (then it watches the socket)
+      WAITING  the writer owns the next flush      flush(writable=True), the writer's alone
+                                                   -> SENDING, or IDLE if nothing is left
+      CLOSED   nothing is queued or sent again     any state -> CLOSED: commit (SendQ
+                                                   overflow), a send error, close_queue
+
+    A commit in DUE, SENDING or WAITING returns False: the flush already owed or running
+    takes its lines.
+    """
 
     def __init__(self, transport: Transport, writer: Writer, limit: int,
                  on_fatal: Callable[[str], None]) -> None:
@@ -121,10 +150,11 @@ class Outbox:
         self._lock = threading.Lock()
         self._chunks: list[bytes] = []
         self._size = 0
-        self._waiting = False     # the writer owns the next flush (socket was full)
-        self._sending = False     # one thread is sending right now (outside the lock)
-        self._due = False         # a thread has committed and is about to flush
-        self.closed = False
+        self._state = IDLE
+
+    @property
+    def closed(self) -> bool:
+        return self._state == CLOSED
 
     def put(self, data: bytes) -> None:
         """Queue a line: staged in the current batch, or committed and sent now."""
@@ -142,9 +172,11 @@ class Outbox:
     def put_now(self, data: bytes, lead: bool = False) -> None:
         """Commit at once (with what this thread staged before it), so that no other
         thread's line can overtake it: a room's events are committed under the room
-        lock, in the order they happen (see `state.py`). Inside a labeled command the
-        client's own copy joins the labeled reply, unless it must `lead` it (the JOIN
-        echo: the room's traffic may follow at once)."""
+        lock, in the order they happen (see `state.py`). The flush is left to the end
+        of the batch (no socket call under the room lock); outside a batch this is
+        `put`. Inside a labeled command the client's own copy joins the labeled reply,
+        unless it must `lead` it (the JOIN echo: the room's traffic may follow at
+        once)."""
         stage = staging.stage
         if stage is None:
             self.put(data)
@@ -160,8 +192,7 @@ class Outbox:
         if self.commit(lines):
             owed = staging.owed
             assert owed is not None
-            owed.add(self)  # flushed when the batch ends (not here: no socket
-                                   # call under the room lock put_now runs in)
+            owed.add(self)  # flushed when the batch ends, with no lock held
 
     # The locked regions below make no Python-level calls (no properties, no methods):
     # the GIL can then not change hands inside them, so a thread never sleeps holding
@@ -169,56 +200,49 @@ class Outbox:
 
     def commit(self, lines: list[bytes]) -> bool:
         """Append lines to the queue in one locked step, enforcing the SendQ. True if
-        the caller must flush: no flush is already due, running, or left to the writer
-        (then the lines leave with that one)."""
+        the caller owes a flush: none was due, running, or left to the writer (else
+        the lines leave with that one)."""
         size = len(lines[0]) if len(lines) == 1 else sum(map(len, lines))
         with self._lock:
-            if self.closed:
+            state = self._state
+            if state == CLOSED:
                 return False
             self._chunks += lines
             self._size += size
             overflow = self._size > self.limit
             if overflow:
-                self._sending = False
-                self.closed = True
+                self._state = CLOSED
                 self._chunks = []
                 self._size = 0
                 due = False
-            elif self._due or self._sending or self._waiting:
+            elif state != IDLE:
                 due = False
             else:
-                self._due = due = True
+                self._state = DUE
+                due = True
         if overflow:
             self._on_fatal("SendQ exceeded")
         return due
 
-    def flush(self) -> None:
-        """Send what is queued, unless another thread is sending or the socket is full."""
+    def flush(self, writable: bool = False) -> None:
+        """The one send path: send what is queued, unless another thread is sending or
+        the socket is full. `writable`: the writer's call, when the socket it watched
+        can take more (only that call ends WAITING). Call it holding no lock: it sends."""
         transport = self.transport
         with self._lock:
-            self._due = False
-            if self._sending or self._waiting or self.closed \
-                    or not (self._chunks or transport.pending):
+            state = self._state
+            if state == (WAITING if writable else DUE):
+                state = self._state = IDLE
+            if state != IDLE or not (self._chunks or transport.pending):
                 return
-            self._sending = True  # this thread alone sends now
-            chunks, self._chunks = self._chunks, []
-        self._drain(chunks)
-
-    def on_writable(self) -> None:
-        """Called by the writer thread when the socket can take more."""
-        transport = self.transport
-        with self._lock:
-            self._waiting = False
-            if self._sending or self.closed or not (self._chunks or transport.pending):
-                return
-            self._sending = True
+            self._state = SENDING  # this thread alone sends now
             chunks, self._chunks = self._chunks, []
         self._drain(chunks)
 
     def _drain(self, chunks: list[bytes]) -> None:
         """Send `chunks` (taken from the queue by the claiming thread), then whatever
         was queued meanwhile, until the queue is empty or the socket is full. Only the
-        claiming thread gets here, so lines leave in order; the lock is not held during
+        sending thread gets here, so lines leave in order; the lock is not held during
         the syscall, so others keep queuing meanwhile."""
         while True:
             data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -231,18 +255,16 @@ class Outbox:
             rest = data[sent:] if sent < len(data) else b""
             pending = self.transport.pending
             with self._lock:
-                if self.closed:
-                    self._sending = False
+                if self._state == CLOSED:
                     return
                 self._size -= sent
                 if rest:
                     self._chunks.insert(0, rest)
                 if rest or pending:
-                    self._sending = False
-                    self._waiting = True  # the writer takes over when it can send
+                    self._state = WAITING  # the writer takes over when it can send
                     break
                 if not self._chunks:
-                    self._sending = False
+                    self._state = IDLE
                     return
                 chunks, self._chunks = self._chunks, []
         self._writer.watch(self)
@@ -264,7 +286,8 @@ class Outbox:
         while True:
             self.flush()
             with self._lock:
-                done = self.closed or self._waiting or not (self._sending or self._chunks)
+                state = self._state
+                done = state in (CLOSED, WAITING) or (state != SENDING and not self._chunks)
             if done or time.monotonic() > deadline:
                 return
             time.sleep(0.001)
@@ -272,8 +295,7 @@ class Outbox:
     def close_queue(self) -> None:
         """Stop accepting lines; what is queued is dropped."""
         with self._lock:
-            self._sending = False
-            self.closed = True
+            self._state = CLOSED
             self._chunks = []
             self._size = 0
 

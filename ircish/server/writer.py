@@ -1,7 +1,8 @@
 """The one thread that finishes writes the kernel could not take at once.
 
-An outbox whose socket is full asks to be watched; when the socket turns writable the
-writer calls its `on_writable`. `Writer._lock` guards the fd map and the epoll
+An outbox whose socket is full (its state WAITING, see `outbox.py`) asks to be watched;
+when the socket turns writable the writer calls its `flush(writable=True)`, the same
+send path every other thread uses. `Writer._lock` guards the fd map and the epoll
 registrations and nothing else (its rank is in `state.py`); the flush is called after
 it is released.
 """
@@ -79,4 +80,4 @@ class Writer:
                 with self._lock:
                     outbox = self._watched.get(fd)
                 if outbox is not None:
-                    outbox.on_writable()
+                    outbox.flush(writable=True)
