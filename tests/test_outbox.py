@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 import time
 
+from ircish.server.events import deliver_now, user_message
 from ircish.server.outbox import Outbox, delivery_batch, put_many
+from ircish.server.state import Room, RoomTable, User
 from ircish.server.writer import Writer
 
-from .fakes import FakeTransport, FakeWriter, Fatal, make_outbox
+from .fakes import FakeTransport, FakeWriter, Fatal, make_outbox, make_user, sent
 
 A, B, C = b"a\r\n", b"bb\r\n", b"ccc\r\n"
 
@@ -220,3 +222,32 @@ def test_put_now_outside_a_batch_is_put() -> None:
     outbox.put_now(A)
     assert transport.sends == [A]
 
+
+# --- a SendQ overflow under a room lock ---------------------------------------------
+
+def test_a_member_overflowing_during_a_room_event_is_dropped_after_the_lock_is_released(
+        ) -> None:
+    """A room's events are committed under its lock (put_now). The drop of a member
+    whose SendQ that overflows ends in an ERROR line and a socket shutdown, so it must
+    wait until the lock is released: the end of the batch."""
+    rooms = RoomTable(max_per_user=10)
+    room: Room | None = None
+    fatal = Fatal(check=lambda: room is not None and room.lock.locked())
+    stalled = make_user("stalled", make_outbox(FakeTransport("stalled", accept=0),
+                                               limit=60, on_fatal=fatal))
+    joiner = make_user("joiner")
+
+    def announce(joined: Room, members: tuple[User, ...]) -> None:
+        deliver_now(members, user_message(members[-1], "JOIN", joined.name, text=False))
+
+    with delivery_batch():
+        joined = rooms.join(stalled, "#room", announce)  # its own JOIN fills its queue
+        assert joined is not None
+        room = joined[0]
+    assert fatal.reasons == []
+    with delivery_batch(own=joiner.outbox):
+        rooms.join(joiner, "#room", announce)  # ... and this one overflows it
+        assert fatal.reasons == []  # not yet: the batch is still open
+    assert fatal.reasons == ["SendQ exceeded"]
+    assert fatal.seen == [False]  # the room lock was free when it was dropped
+    assert b"JOIN #room" in sent(joiner)  # the others got theirs

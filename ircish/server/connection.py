@@ -152,6 +152,11 @@ class Connection:
         while backlog and not self.closing:
             with delivery_batch(own=self.outbox):
                 for _ in range(BATCH_LINES):
+                    if self.outbox.closed:
+                        # Overflowed under a room lock (put_now), its drop left to a
+                        # batch's end: no lock is held here, so end it before the next
+                        # command rather than after this batch.
+                        self.outbox.flush()
                     if not backlog or self.closing:
                         break
                     if bucket is not None and not bucket.take(time.monotonic()):

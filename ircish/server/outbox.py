@@ -10,8 +10,10 @@ other threads go on committing). Whatever the kernel will not take now stays que
 is handed to the single `Writer` thread (`writer.py`), which flushes it again when the
 socket turns writable. Labeled replies are framed in `labeled.py`.
 
-A client whose queue passes the SendQ limit is dropped through `on_fatal`, alone:
-nobody else ever waits on it.
+A client whose queue passes the SendQ limit is closed and dropped through `on_fatal`,
+alone: nobody else ever waits on it. A commit may run under a room lock (`put_now`), so
+the overflow only closes the queue there and leaves the call to whoever flushes next:
+the end of the batch, once every lock is released. The locks are ranked in `state.py`.
 """
 from __future__ import annotations
 
@@ -56,7 +58,8 @@ class delivery_batch:
     """Stage the lines queued in the block; commit and flush them when it ends
     (a nested block joins the outer one). The `own` outbox (the client whose input
     this is) goes last: when a client sees the replies to its command, the lines that
-    command sent to others are already queued for them."""
+    command sent to others are already queued for them. The end of the outermost block
+    holds no lock, so the flushes (and any SendQ drop they report) happen there."""
 
     __slots__ = ("own", "outer")
 
@@ -137,7 +140,8 @@ class Outbox:
                                                    overflow), a send error, close_queue
 
     A commit in DUE, SENDING or WAITING returns False: the flush already owed or running
-    takes its lines.
+    takes its lines. An overflow also returns True: the next flush, whoever makes it,
+    reports the reason (`_fatal`) to `on_fatal`, once.
     """
 
     def __init__(self, transport: Transport, writer: Writer, limit: int,
@@ -151,6 +155,7 @@ class Outbox:
         self._chunks: list[bytes] = []
         self._size = 0
         self._state = IDLE
+        self._fatal: str | None = None  # why the queue closed, until a flush reports it
 
     @property
     def closed(self) -> bool:
@@ -173,10 +178,10 @@ class Outbox:
         """Commit at once (with what this thread staged before it), so that no other
         thread's line can overtake it: a room's events are committed under the room
         lock, in the order they happen (see `state.py`). The flush is left to the end
-        of the batch (no socket call under the room lock); outside a batch this is
-        `put`. Inside a labeled command the client's own copy joins the labeled reply,
-        unless it must `lead` it (the JOIN echo: the room's traffic may follow at
-        once)."""
+        of the batch (no socket call, and no SendQ drop, under the room lock); outside
+        a batch this is `put`. Inside a labeled command the client's own copy joins the
+        labeled reply, unless it must `lead` it (the JOIN echo: the room's traffic may
+        follow at once)."""
         stage = staging.stage
         if stage is None:
             self.put(data)
@@ -201,7 +206,8 @@ class Outbox:
     def commit(self, lines: list[bytes]) -> bool:
         """Append lines to the queue in one locked step, enforcing the SendQ. True if
         the caller owes a flush: none was due, running, or left to the writer (else
-        the lines leave with that one)."""
+        the lines leave with that one), or the queue just overflowed (the flush
+        reports it)."""
         size = len(lines[0]) if len(lines) == 1 else sum(map(len, lines))
         with self._lock:
             state = self._state
@@ -209,35 +215,39 @@ class Outbox:
                 return False
             self._chunks += lines
             self._size += size
-            overflow = self._size > self.limit
-            if overflow:
+            if self._size > self.limit:
                 self._state = CLOSED
                 self._chunks = []
                 self._size = 0
-                due = False
-            elif state != IDLE:
-                due = False
-            else:
-                self._state = DUE
-                due = True
-        if overflow:
-            self._on_fatal("SendQ exceeded")
-        return due
+                self._fatal = "SendQ exceeded"
+                return True
+            if state != IDLE:
+                return False
+            self._state = DUE
+            return True
 
     def flush(self, writable: bool = False) -> None:
         """The one send path: send what is queued, unless another thread is sending or
         the socket is full. `writable`: the writer's call, when the socket it watched
-        can take more (only that call ends WAITING). Call it holding no lock: it sends."""
+        can take more (only that call ends WAITING). On a closed queue, report why it
+        closed if that is still owed. Call it holding no lock: it sends, and a report
+        ends the connection."""
         transport = self.transport
         with self._lock:
             state = self._state
             if state == (WAITING if writable else DUE):
                 state = self._state = IDLE
-            if state != IDLE or not (self._chunks or transport.pending):
-                return
-            self._state = SENDING  # this thread alone sends now
-            chunks, self._chunks = self._chunks, []
-        self._drain(chunks)
+            if state == CLOSED:
+                fatal, self._fatal = self._fatal, None
+            else:
+                if state != IDLE or not (self._chunks or transport.pending):
+                    return
+                self._state = SENDING  # this thread alone sends now
+                chunks, self._chunks = self._chunks, []
+        if state != CLOSED:
+            self._drain(chunks)
+        elif fatal is not None:
+            self._on_fatal(fatal)
 
     def _drain(self, chunks: list[bytes]) -> None:
         """Send `chunks` (taken from the queue by the claiming thread), then whatever
@@ -293,11 +303,13 @@ class Outbox:
             time.sleep(0.001)
 
     def close_queue(self) -> None:
-        """Stop accepting lines; what is queued is dropped."""
+        """Stop accepting lines; what is queued is dropped (and a SendQ overflow not
+        yet reported stays unreported: the connection is ending anyway)."""
         with self._lock:
             self._state = CLOSED
             self._chunks = []
             self._size = 0
+            self._fatal = None
 
     def close(self) -> None:
         """Close the queue and leave the writer (before the socket is closed)."""
