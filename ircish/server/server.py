@@ -48,7 +48,7 @@ class Server:
                                      spec.key, spec.limit)
         self.writer = Writer()
         self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # guards the six fields below
+        self._lock = threading.Lock()           # the six fields below (see state.py)
         self.connections: set[Connection] = set()
         self.per_address: dict[str, int] = {}   # live connections by client address
         self.registered_count = 0
