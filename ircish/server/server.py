@@ -1,7 +1,10 @@
 """The server process: the listener, one reader thread per client, the writer thread,
 the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 
-Threads: one per client, plus accept, writer and housekeeping: clients + 3.
+Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
+client, an accept loop (two with a TLS listener), the writer, housekeeping, and the
+oper-check thread once anyone has sent OPER (opers.py, one per process): clients + 3 up
+to clients + 5. Their locks are ranked in `state.py`.
 """
 from __future__ import annotations
 
