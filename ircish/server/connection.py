@@ -32,7 +32,8 @@ from ..protocol import (
 from . import errors
 from .context import Context
 from .flood import TokenBucket
-from .outbox import Outbox, delivery_batch, labeled_response
+from .labeled import labeled_response
+from .outbox import Outbox, delivery_batch
 from .state import User
 from .transport import PlainTransport, Transport
 
@@ -68,7 +69,7 @@ class Connection:
                        if s.flood_control else None)
         self._poller: select.poll | None = None
         self._close_reason: str | None = None
-        self._closing_lock = threading.Lock()
+        self._closing_lock = threading.Lock()  # _close_reason (a leaf, see state.py)
 
     # --- ending -------------------------------------------------------------------
 
@@ -148,6 +149,11 @@ class Connection:
         while backlog and not self.closing:
             with delivery_batch(own=self.outbox):
                 for _ in range(BATCH_LINES):
+                    if self.outbox.closed:
+                        # Overflowed under a room lock (put_now), its drop left to a
+                        # batch's end: no lock is held here, so end it before the next
+                        # command rather than after this batch.
+                        self.outbox.flush()
                     if not backlog or self.closing:
                         break
                     if bucket is not None and not bucket.take(time.monotonic()):

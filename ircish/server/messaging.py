@@ -16,7 +16,7 @@ from ..protocol import is_room_name, split_list
 from . import errors
 from .caps import MESSAGE_TAGS
 from .events import Event, deliver, deliver_room, user_message
-from .outbox import put_aside
+from .labeled import put_aside
 
 if TYPE_CHECKING:
     from .context import Context

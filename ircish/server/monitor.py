@@ -1,12 +1,8 @@
 """MONITOR (IRCv3): who watches which nick, so watchers hear when it comes and goes.
 
-Locking rule
-------------
-``Monitors.lock`` guards both maps below and nothing else. It is a leaf: no other lock
-(nick table, room, user, outbox) is ever taken while it is held, and nothing is sent
-under it. Every operation collects what it needs under the lock (the watchers of a
-nick, a watcher's list), releases it, and only then looks users up and sends. It may be
-taken while holding a state lock, though no caller needs to.
+``Monitors.lock`` guards both maps below (its rank among the server's locks is in
+`state.py`: a leaf). Every operation collects what it needs under it (the watchers of
+a nick, a watcher's list), releases it, and only then looks users up and sends.
 
 Ordering against registration and quits: `add` puts a nick in the table *before* the
 caller looks up whether it is online, and the server calls `signed_on` after the nick

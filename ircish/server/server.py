@@ -1,7 +1,10 @@
 """The server process: the listener, one reader thread per client, the writer thread,
 the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 
-Threads: one per client, plus accept, writer and housekeeping: clients + 3.
+Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
+client, an accept loop (two with a TLS listener), the writer, housekeeping, and the
+oper-check thread once anyone has sent OPER (opers.py, one per process): clients + 3 up
+to clients + 5. Their locks are ranked in `state.py`.
 """
 from __future__ import annotations
 
@@ -18,10 +21,11 @@ from .connection import Connection
 from .events import deliver, user_message
 from .history import NickHistory
 from .monitor import Monitors
-from .outbox import Writer, delivery_batch
+from .outbox import delivery_batch
 from .registry import Registry, builtin_registry
 from .state import NickTable, RoomTable
 from .transport import TlsTransport, server_context
+from .writer import Writer
 
 log = logging.getLogger("ircish.server")
 
@@ -53,7 +57,7 @@ class Server:
                                      spec.key, spec.limit)
         self.writer = Writer()
         self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # guards the six fields below
+        self._lock = threading.Lock()           # the six fields below (see state.py)
         self.connections: set[Connection] = set()
         self.per_address: dict[str, int] = {}   # live connections by client address
         self.registered_count = 0

@@ -1,39 +1,46 @@
-"""Who is on the server, under which nick, and in which rooms.
+"""Who is on the server, under which nick, and in which rooms; and the server's locks.
 
 Concurrency rule (every thread that touches shared state follows it)
 ---------------------------------------------------------------------
-Each client's commands run on that client's own reader thread, so any two users'
-commands may run at once. The locks, in the only order they may be nested:
+Each client's commands run on its own reader thread, so any two users' commands may run
+at once. These are all the server's locks. A thread may take one further down the list
+while holding one higher up, never the reverse, never two of one tier (two rooms) at once.
+In fact only 3 is ever held while another is taken; all the others are leaves.
 
-  1. ``NickTable.lock``   the casefolded-nick -> User map, and every ``User.nick``.
-  2. ``RoomTable.lock``   the casefolded-name -> Room map (creating, finding, dropping).
-  3. ``Room.lock``        one room's members (and their prefixes), topic, modes, key,
-                          limit, bans and ``closed`` flag; also the entry for that room
-                          in each member's ``User.rooms``. (``roommodes.apply`` makes every
-                          MODE change under it.)
-  4. ``User.lock``        a user's ``rooms`` map, ``invites`` and ``away`` text (a leaf).
+  1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
+  2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
+  3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
+                           ``closed``, and its entry in each member's ``User.rooms``. Takes
+                           4 (JOIN, leaving) and 9 (its events are committed under it);
+                           ``roommodes.apply`` makes every MODE change under it.
+  4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.
+  5. ``Monitors.lock``     (monitor.py) who watches which nick, both ways.
+  6. ``NickHistory.lock``  (history.py) the WHOWAS record.
+  7. ``Server._lock``      (server.py) the connection set, per-address and LUSERS counts.
+  8. ``Connection._closing_lock``  (connection.py) the close reason (the first one wins).
+  9. ``Outbox._lock``      (outbox.py) a client's queue, its size and send state; the code
+                           under it makes no Python-level call (it reads a TLS transport's
+                           ``pending`` without taking 10).
+ 10. ``TlsTransport.lock`` (transport.py) the SSL object, its buffers, unsent ciphertext:
+                           the one lock a socket is written under (sends that never block).
+ 11. ``Writer._lock``      (writer.py) the watched fds and their epoll registrations.
 
-A thread may take a lock further down the list while holding one higher up, never the
-reverse, and never two locks of the same tier (two rooms, two users) at once.
-
-No socket I/O ever happens under these locks. Sending to a user means ``User.send``,
-which only stages bytes for that connection's outbox (see ``outbox.py``); they leave
-in a later flush that holds none of these locks.
-
-Room messages are fanned out from ``Room.fanout`` (the members' outboxes grouped by
-``User.tag_profile``, the capabilities that change how a line looks to them) next to
-``members_snapshot``: immutable, replaced on every membership or capability change,
-so the hot path reads them without the room lock.
+Not locks: an OPER check runs on the one ``oper-check`` thread (opers.py) while the
+reader waits holding none of these; flood control and staged lines are per thread.
+No socket is written under any lock but 10: ``User.send`` only stages bytes for the
+outbox, and they leave in a later flush that holds none of these locks.
 
 A room's own events (JOIN, PART, KICK, MODE, TOPIC) are committed to its members'
-outboxes under the room lock (``events.deliver_now``: queued, never sent; the outbox
-locks sit below all of these), so every member sees them in the order they changed
-the room, and a joiner's JOIN reaches it before the room's traffic does. Lines from
-users (PRIVMSG, NOTICE) carry no room state: they are staged and committed later.
+outboxes under the room lock (``events.deliver_now``: queued, never sent), so every
+member sees them in the order they changed the room, and a joiner's JOIN reaches it
+before the room's traffic does (a SendQ this overflows is reported once the lock is
+released). Lines from users (PRIVMSG, NOTICE) are staged and committed later.
 
 Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
-atomic in CPython, and a stale answer equals a lookup made a moment earlier. Reading
-two things that must agree, or writing anything, takes the lock.
+atomic in CPython, and a stale answer equals a lookup made a moment earlier; so room
+messages go out from ``Room.fanout`` (members' outboxes by tag profile) and
+``members_snapshot``, immutable, replaced under the lock when membership or capabilities
+change. Reading two things that must agree, or writing anything, takes the lock.
 """
 from __future__ import annotations
 
