@@ -69,7 +69,7 @@ class Connection:
                        if s.flood_control else None)
         self._poller: select.poll | None = None
         self._close_reason: str | None = None
-        self._closing_lock = threading.Lock()  # _close_reason (a leaf, see state.py)
+        self._closing_lock = threading.Lock()  # _close_reason (a leaf, see state/__init__.py)
 
     # --- ending -------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 announce changes.
 
 Everything here is pure (strings in, values out: no room, no lock, nothing imported
-from `state.py`) and is tested as tables. Applying changes to a room is
+from `state/__init__.py`) and is tested as tables. Applying changes to a room is
 `roommodes.apply`, which runs under the room's lock and announces what really changed,
 once, before releasing it (room events are committed under the room lock: see
-`state.py`).
+`state/__init__.py`).
 
 Mode types, as 005 advertises them (CHANMODES=b,k,l,imnst, PREFIX=(ov)@+):
   o v      membership prefixes: always take a nick

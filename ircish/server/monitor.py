@@ -1,7 +1,7 @@
 """MONITOR (IRCv3): who watches which nick, so watchers hear when it comes and goes.
 
 ``Monitors.lock`` guards both maps below (its rank among the server's locks is in
-`state.py`: a leaf). Every operation collects what it needs under it (the watchers of
+`state/__init__.py`: a leaf). Every operation collects what it needs under it (the watchers of
 a nick, a watcher's list), releases it, and only then looks users up and sends.
 
 Ordering against registration and quits: `add` puts a nick in the table *before* the

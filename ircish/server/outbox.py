@@ -13,7 +13,7 @@ socket turns writable. Labeled replies are framed in `labeled.py`.
 A client whose queue passes the SendQ limit is closed and dropped through `on_fatal`,
 alone: nobody else ever waits on it. A commit may run under a room lock (`put_now`), so
 the overflow only closes the queue there and leaves the call to whoever flushes next:
-the end of the batch, once every lock is released. The locks are ranked in `state.py`.
+the end of the batch, once every lock is released. The locks are ranked in `state/__init__.py`.
 """
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ class Outbox:
     def put_now(self, data: bytes, lead: bool = False) -> None:
         """Commit at once (with what this thread staged before it), so that no other
         thread's line can overtake it: a room's events are committed under the room
-        lock, in the order they happen (see `state.py`). The flush is left to the end
+        lock, in the order they happen (see `state/__init__.py`). The flush is left to the end
         of the batch (no socket call, and no SendQ drop, under the room lock); outside
         a batch this is `put`. Inside a labeled command the client's own copy joins the
         labeled reply, unless it must `lead` it (the JOIN echo: the room's traffic may

@@ -2,7 +2,7 @@
 bans and member prefixes change.
 
 `modes.py` reads the change (pure, no room); this runs it under the room's lock (no
-other room or user lock is taken: see `state.py`) and announces what really changed,
+other room or user lock is taken: see `state/__init__.py`) and announces what really changed,
 once, before the lock is released, so every member sees room events in the order they
 happened.
 """

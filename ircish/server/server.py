@@ -4,7 +4,7 @@ the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
 client, an accept loop (two with a TLS listener), the writer, housekeeping, and the
 oper-check thread once anyone has sent OPER (opers.py, one per process): clients + 3 up
-to clients + 5. Their locks are ranked in `state.py`.
+to clients + 5. Their locks are ranked in `state/__init__.py`.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class Server:
                                      spec.key, spec.limit)
         self.writer = Writer()
         self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        self._lock = threading.Lock()           # the six fields below (see state.py)
+        self._lock = threading.Lock()           # the six fields below (see state/__init__.py)
         self.connections: set[Connection] = set()
         self.per_address: dict[str, int] = {}   # live connections by client address
         self.registered_count = 0

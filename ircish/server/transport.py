@@ -5,7 +5,7 @@ Both transports give the reader thread a blocking `recv` and any flushing thread
 than an `SSLSocket`, so the socket itself stays a plain non-blocking-capable socket
 and reads (reader thread) and writes (whichever thread flushes) can be serialized
 around the one SSL object by `TlsTransport.lock`, held only for memory operations
-and non-blocking sends (its rank among the server's locks is in `state.py`).
+and non-blocking sends (its rank among the server's locks is in `state/__init__.py`).
 """
 from __future__ import annotations
 

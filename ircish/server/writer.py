@@ -3,7 +3,7 @@
 An outbox whose socket is full (its state WAITING, see `outbox.py`) asks to be watched;
 when the socket turns writable the writer calls its `flush(writable=True)`, the same
 send path every other thread uses. `Writer._lock` guards the fd map and the epoll
-registrations and nothing else (its rank is in `state.py`); the flush is called after
+registrations and nothing else (its rank is in `state/__init__.py`); the flush is called after
 it is released.
 """
 from __future__ import annotations

@@ -1,47 +1,5 @@
-"""Who is on the server, under which nick, and in which rooms; and the server's locks.
-
-Concurrency rule (every thread that touches shared state follows it)
----------------------------------------------------------------------
-Each client's commands run on its own reader thread, so any two users' commands may run
-at once. These are all the server's locks. A thread may take one further down the list
-while holding one higher up, never the reverse, never two of one tier (two rooms) at once.
-In fact only 3 is ever held while another is taken; all the others are leaves.
-
-  1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
-  2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
-  3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
-                           ``closed``, and its entry in each member's ``User.rooms``. Takes
-                           4 (JOIN, leaving) and 9 (its events are committed under it);
-                           ``roommodes.apply`` makes every MODE change under it.
-  4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.
-  5. ``Monitors.lock``     (monitor.py) who watches which nick, both ways.
-  6. ``NickHistory.lock``  (history.py) the WHOWAS record.
-  7. ``Server._lock``      (server.py) the connection set, per-address and LUSERS counts.
-  8. ``Connection._closing_lock``  (connection.py) the close reason (the first one wins).
-  9. ``Outbox._lock``      (outbox.py) a client's queue, its size and send state; the code
-                           under it makes no Python-level call (it reads a TLS transport's
-                           ``pending`` without taking 10).
- 10. ``TlsTransport.lock`` (transport.py) the SSL object, its buffers, unsent ciphertext:
-                           the one lock a socket is written under (sends that never block).
- 11. ``Writer._lock``      (writer.py) the watched fds and their epoll registrations.
-
-Not locks: an OPER check runs on the one ``oper-check`` thread (opers.py) while the
-reader waits holding none of these; flood control and staged lines are per thread.
-No socket is written under any lock but 10: ``User.send`` only stages bytes for the
-outbox, and they leave in a later flush that holds none of these locks.
-
-A room's own events (JOIN, PART, KICK, MODE, TOPIC) are committed to its members'
-outboxes under the room lock (``events.deliver_now``: queued, never sent), so every
-member sees them in the order they changed the room, and a joiner's JOIN reaches it
-before the room's traffic does (a SendQ this overflows is reported once the lock is
-released). Lines from users (PRIVMSG, NOTICE) are staged and committed later.
-
-Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
-atomic in CPython, and a stale answer equals a lookup made a moment earlier; so room
-messages go out from ``Room.fanout`` (members' outboxes by tag profile) and
-``members_snapshot``, immutable, replaced under the lock when membership or capabilities
-change. Reading two things that must agree, or writing anything, takes the lock.
-"""
+"""Rooms and the room table: members and their prefixes, topic, modes, bans, and the
+join, speak and topic checks. The locks and their order: `state/__init__.py`."""
 from __future__ import annotations
 
 import threading
@@ -50,113 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..protocol import casefold, matches_any
-from . import errors
-from .modes import Ban, parse_flags
+from ...protocol import casefold, matches_any
+from .. import errors
+from ..modes import Ban, parse_flags
 
 if TYPE_CHECKING:
-    from .outbox import Sink
-
-class User:
-    """One connected client's identity. Fields other than the guarded ones are owned
-    by the client's own reader thread."""
-
-    def __init__(self, outbox: Sink, host: str, tls: bool = False) -> None:
-        self.outbox = outbox
-        self.send = outbox.put
-        self.host = host
-        self.tls = tls                # came in over TLS (WHOIS says so)
-        self.nick = "*"               # guarded by NickTable.lock once claimed
-        self.username = ""
-        self.realname = ""
-        self.registered = False
-        self.caps: set[str] = set()
-        self.tag_profile = 0          # caps.profile(caps): how lines must look for this user
-        self.account: str | None = None  # no accounts yet; account-tag/extended-join say so
-        self.modes: set[str] = set()  # user modes: i (invisible), o (operator), B (bot)
-        self.signon = time.time()
-        self.last_active = self.signon  # last PRIVMSG/NOTICE, for WHOIS idle
-        self.lock = threading.Lock()
-        self.rooms: dict[str, Room] = {}  # casefolded name -> Room, guarded by User.lock
-        self.away: str | None = None      # guarded by User.lock
-        self.invites: set[str] = set()    # casefolded rooms invited to, guarded by User.lock
-        # Ends the user's connection from any thread (KILL); its Connection sets it.
-        self.terminate: Callable[[str], None] = _not_connected
-
-    @property
-    def is_oper(self) -> bool:
-        return "o" in self.modes
-
-    @property
-    def prefix(self) -> str:
-        return f"{self.nick}!{self.username}@{self.host}"
-
-    def room_list(self) -> list[Room]:
-        with self.lock:
-            return list(self.rooms.values())
-
-    def set_away(self, text: str | None) -> str | None:
-        """Mark the user away with `text`, or back with None; returns what it was."""
-        with self.lock:
-            before, self.away = self.away, text
-        return before
-
-    def invite(self, room: Room) -> None:
-        """Let the user past the room's +i, bans and limit on their next JOIN of it."""
-        with self.lock:
-            self.invites.add(casefold(room.name))
-
-    def invitations(self) -> list[str]:
-        """The rooms the user is invited to (casefolded names), sorted."""
-        with self.lock:
-            return sorted(self.invites)
-
-    def peers(self) -> set[User]:
-        """Everyone who shares at least one room with this user (not the user)."""
-        peers: set[User] = set()
-        for room in self.room_list():
-            peers.update(room.members_snapshot)
-        peers.discard(self)
-        return peers
-
-    def __repr__(self) -> str:
-        return f"<User {self.nick}>"
-
-
-class NickTable:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._users: dict[str, User] = {}
-
-    def get(self, nick: str) -> User | None:
-        return self._users.get(casefold(nick))
-
-    def claim(self, user: User, nick: str) -> str:
-        """Give `user` the nick (first claim or a change); return the old nick."""
-        key = casefold(nick)
-        with self.lock:
-            holder = self._users.get(key)
-            if holder is not None and holder is not user:
-                raise errors.NicknameInUse(nick)
-            old = user.nick
-            if old != "*":
-                self._users.pop(casefold(old), None)
-            self._users[key] = user
-            user.nick = nick
-            return old
-
-    def release(self, user: User) -> None:
-        with self.lock:
-            key = casefold(user.nick)
-            if self._users.get(key) is user:
-                del self._users[key]
-
-    def users(self) -> list[User]:
-        with self.lock:
-            return list(self._users.values())
-
-    def __len__(self) -> int:
-        return len(self._users)
+    from ..outbox import Sink
+    from .users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +24,7 @@ class Topic:
     set_at: int
 
 
-Announce = Callable[["Room", tuple[User, ...]], None]
+Announce = Callable[["Room", tuple["User", ...]], None]
 """Tells a room's members of a change, under the room lock: (room, recipients)."""
 
 
@@ -437,7 +295,3 @@ class RoomTable:
 
     def __len__(self) -> int:
         return sum(1 for room in self._rooms.values() if not room.closed)
-
-
-def _not_connected(reason: str) -> None:
-    """A User made without a connection (tests, tools) has nothing to end."""

@@ -1,0 +1,51 @@
+"""Who is on the server, under which nick, and in which rooms (`users`, `rooms`); and
+the server's locks.
+
+Concurrency rule (every thread that touches shared state follows it)
+---------------------------------------------------------------------
+Each client's commands run on its own reader thread, so any two users' commands may run
+at once. These are all the server's locks. A thread may take one further down the list
+while holding one higher up, never the reverse, never two of one tier (two rooms) at once.
+In fact only 3 is ever held while another is taken; all the others are leaves.
+
+  1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
+  2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
+  3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
+                           ``closed``, and its entry in each member's ``User.rooms``. Takes
+                           4 (JOIN, leaving) and 9 (its events are committed under it);
+                           ``roommodes.apply`` makes every MODE change under it.
+  4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.
+  5. ``Monitors.lock``     (monitor.py) who watches which nick, both ways.
+  6. ``NickHistory.lock``  (history.py) the WHOWAS record.
+  7. ``Server._lock``      (server.py) the connection set, per-address and LUSERS counts.
+  8. ``Connection._closing_lock``  (connection.py) the close reason (the first one wins).
+  9. ``Outbox._lock``      (outbox.py) a client's queue, its size and send state; the code
+                           under it makes no Python-level call (it reads a TLS transport's
+                           ``pending`` without taking 10).
+ 10. ``TlsTransport.lock`` (transport.py) the SSL object, its buffers, unsent ciphertext:
+                           the one lock a socket is written under (sends that never block).
+ 11. ``Writer._lock``      (writer.py) the watched fds and their epoll registrations.
+
+Not locks: an OPER check runs on the one ``oper-check`` thread (opers.py) while the
+reader waits holding none of these; flood control and staged lines are per thread.
+No socket is written under any lock but 10: ``User.send`` only stages bytes for the
+outbox, and they leave in a later flush that holds none of these locks.
+
+A room's own events (JOIN, PART, KICK, MODE, TOPIC) are committed to its members'
+outboxes under the room lock (``events.deliver_now``: queued, never sent), so every
+member sees them in the order they changed the room, and a joiner's JOIN reaches it
+before the room's traffic does (a SendQ this overflows is reported once the lock is
+released). Lines from users (PRIVMSG, NOTICE) are staged and committed later.
+
+Single reads (``dict.get``, ``x in members``, an attribute) skip the locks: each is
+atomic in CPython, and a stale answer equals a lookup made a moment earlier; so room
+messages go out from ``Room.fanout`` (members' outboxes by tag profile) and
+``members_snapshot``, immutable, replaced under the lock when membership or capabilities
+change. Reading two things that must agree, or writing anything, takes the lock.
+"""
+from __future__ import annotations
+
+from .rooms import Announce, Room, RoomTable, Topic
+from .users import NickTable, User
+
+__all__ = ["Announce", "NickTable", "Room", "RoomTable", "Topic", "User"]
