@@ -106,7 +106,7 @@ def test_bans_stop_joining_and_speaking_and_lift_case_insensitively(room, connec
     bar.expect_exact(f"{src('chanop')} MODE #chan +b bar!*@*")
     bar.send("PRIVMSG #chan :hello world")
     bar.expect_exact(f":{S} 404 Bar #chan :Cannot send to channel (+b)")
-    chanop.drain()
+    assert chanop.drain() == [f"{src('Bar')} JOIN #chan", f"{src('chanop')} MODE #chan +b bar!*@*"]
     chanop.send("MODE #chan +b :")  # an empty mask lists the bans; it bans nobody
     assert re.fullmatch(rf":{S} 367 chanop #chan bar!\*@\* \S+ \d+", chanop.next_line())
     chanop.expect_exact(f":{S} 368 chanop #chan :End of channel ban list")
