@@ -165,6 +165,22 @@ def test_statusmsg_to_operators_reaches_only_operators(room) -> None:
     assert joe.drain() == []
 
 
+def test_statusmsg_to_voices_reaches_them_and_operators_never_plain_members(room) -> None:
+    """Modern STATUSMSG: +#room goes to voiced members and operators; @#room skips the
+    voiced; a plain member gets neither."""
+    chanop, voiced, plain, sender = room("#chan", "chanop", "voiced", "plain", "sender")
+    chanop.send("MODE #chan +v voiced")
+    for client in (chanop, voiced, plain, sender):
+        client.expect_exact(f"{src('chanop')} MODE #chan +v voiced")
+    sender.send("PRIVMSG @#chan :ops")
+    sender.send("PRIVMSG +#chan :voices")
+    chanop.expect_exact(f"{src('sender')} PRIVMSG @#chan :ops",
+                        f"{src('sender')} PRIVMSG +#chan :voices")
+    voiced.expect_exact(f"{src('sender')} PRIVMSG +#chan :voices")
+    for client in (chanop, voiced, plain, sender):
+        assert client.drain() == [], client.name
+
+
 def test_lusers_counts_users_unknown_connections_and_the_maximum(server, connect) -> None:
     """Modern LUSERS: 251 and 255 always, 253 for unregistered connections, 265/266
     with current and highest counts."""
