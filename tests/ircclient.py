@@ -107,11 +107,13 @@ class Client:
         lines = self.collect(rf" PONG \S+ :{token}$")
         return lines[:-1]
 
-    def assert_silent(self, wait: float = 0.3) -> None:
-        deadline = time.monotonic() + wait
-        while self._fill(deadline):
-            pass
-        assert not self.lines, f"{self.name}: expected nothing, got {self.lines!r}"
+    def assert_silent(self) -> None:
+        """Nothing arrived: a PING round trip (see `drain`) brought back nothing but its
+        PONG. Bounded by the server's answer, not by a guess at how long it takes; the
+        caller makes sure the event whose absence it checks has happened first (its
+        author got its reply, or the author's own `drain()`)."""
+        got = self.drain()
+        assert got == [], f"{self.name}: expected nothing, got {got!r}"
 
     def assert_closed(self, wait: float = DEFAULT_WAIT) -> None:
         deadline = time.monotonic() + wait

@@ -72,9 +72,10 @@ def test_echo_message_returns_the_senders_own_message_with_its_tags(capped: Conn
 
 def test_without_echo_message_the_sender_hears_nothing_back(capped: Connect) -> None:
     a = capped("a")
-    capped("b")
+    b = capped("b")
     a.send("PRIVMSG b :hi")
     a.assert_silent()
+    b.expect_exact(":a!~a@127.0.0.1 PRIVMSG b :hi")
 
 
 def test_client_tags_reach_only_message_tags_clients(capped: Connect) -> None:
@@ -226,10 +227,11 @@ def test_statusmsg_reaches_only_the_operators(capped: Connect) -> None:
     op.join("#st")
     member = capped("member")
     member.join("#st")
-    op.drain()
+    assert op.drain() == [":member!~member@127.0.0.1 JOIN #st"]
     member.send("PRIVMSG @#st :ops only")
     op.expect_exact(":member!~member@127.0.0.1 PRIVMSG @#st :ops only")
     member.assert_silent()
+    op.assert_silent()
     outsider = capped("outsider")
     outsider.send("PRIVMSG @#st :knock")
     outsider.expect_exact(f":{S} 404 outsider #st :Cannot send to channel (+n)")

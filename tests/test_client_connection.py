@@ -48,7 +48,7 @@ def test_keeps_the_link_alive_both_ways(start_server: Callable[..., Server]) -> 
         events.wait_for(welcome)
         events.wait_for(lambda e: isinstance(e, Message) and e.command == "PING")
         events.wait_for(lambda e: isinstance(e, Message) and e.command == "PONG")
-        time.sleep(1.5)
+        time.sleep(1.5)  # the point: several ping intervals pass, and the link must last
         while not events.queue.empty():
             events.seen.append(events.queue.get())
         assert events.states() == ["connecting", "connected"]

@@ -258,7 +258,7 @@ def run_actor(server: Server, actor: Actor) -> None:
     assert client is not None
     for line in actor.lines:
         client.send(line)
-        time.sleep(actor.pause.random() * 0.002)
+        time.sleep(actor.pause.random() * 0.002)  # pacing, so the threads interleave
     if actor.ending == "quit":
         actor.received += client.collect(r"^ERROR ", wait=10)
         assert actor.received[-1] == f"ERROR :Closing Link: {HOST} (Quit: bye {actor.name})"

@@ -115,7 +115,7 @@ def test_tag_data_is_bounded_at_4094_bytes_from_a_client(capped: Connect) -> Non
     bob = capped("bob", "message-tags")
     alice.join("#test")
     bob.join("#test")
-    alice.drain()
+    assert alice.drain() == [f"{prefix('bob')} JOIN #test"]
     at_limit = "@foo=bar;+baz=%s TAGMSG #test" % ("a" * 4081)
     assert at_limit.index("TAGMSG") == 4096
     alice.send(at_limit)
@@ -126,7 +126,7 @@ def test_tag_data_is_bounded_at_4094_bytes_from_a_client(capped: Connect) -> Non
     alice.send("@foo=bar;+baz={} PRIVMSG #test {}".format("a" * 4081, "b" * 496))
     relayed = bob.expect(rf"^@{MSGID};\+baz=a{{4081}} {prefix('alice')} PRIVMSG #test :(b+)$")
     assert len(relayed.group(1)) >= 400  # cut to fit 512 bytes with the prefix
-    alice.drain()
+    assert alice.drain() == [relayed.group(0)]  # the echo: as bob got it, cut the same
     alice.send("@foo=bar;+baz={} PRIVMSG #test {}".format("a" * 4082, "b" * 495))
     alice.expect_exact(f":{S} 417 alice :Input line was too long")
     assert bob.drain() == []

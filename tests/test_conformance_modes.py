@@ -106,7 +106,7 @@ def test_bans_stop_joining_and_speaking_and_lift_case_insensitively(room, connec
     bar.expect_exact(f"{src('chanop')} MODE #chan +b bar!*@*")
     bar.send("PRIVMSG #chan :hello world")
     bar.expect_exact(f":{S} 404 Bar #chan :Cannot send to channel (+b)")
-    chanop.drain()
+    assert chanop.drain() == [f"{src('Bar')} JOIN #chan", f"{src('chanop')} MODE #chan +b bar!*@*"]
     chanop.send("MODE #chan +b :")  # an empty mask lists the bans; it bans nobody
     assert re.fullmatch(rf":{S} 367 chanop #chan bar!\*@\* \S+ \d+", chanop.next_line())
     chanop.expect_exact(f":{S} 368 chanop #chan :End of channel ban list")
@@ -163,6 +163,22 @@ def test_statusmsg_to_operators_reaches_only_operators(room) -> None:
         client.expect_exact(f"{src('chanop')} MODE #chan +o schmoe",
                             f"{src('joe')} PRIVMSG @#chan :to both")
     assert joe.drain() == []
+
+
+def test_statusmsg_to_voices_reaches_them_and_operators_never_plain_members(room) -> None:
+    """Modern STATUSMSG: +#room goes to voiced members and operators; @#room skips the
+    voiced; a plain member gets neither."""
+    chanop, voiced, plain, sender = room("#chan", "chanop", "voiced", "plain", "sender")
+    chanop.send("MODE #chan +v voiced")
+    for client in (chanop, voiced, plain, sender):
+        client.expect_exact(f"{src('chanop')} MODE #chan +v voiced")
+    sender.send("PRIVMSG @#chan :ops")
+    sender.send("PRIVMSG +#chan :voices")
+    chanop.expect_exact(f"{src('sender')} PRIVMSG @#chan :ops",
+                        f"{src('sender')} PRIVMSG +#chan :voices")
+    voiced.expect_exact(f"{src('sender')} PRIVMSG +#chan :voices")
+    for client in (chanop, voiced, plain, sender):
+        assert client.drain() == [], client.name
 
 
 def test_lusers_counts_users_unknown_connections_and_the_maximum(server, connect) -> None:

@@ -32,7 +32,7 @@ def test_room_names_compare_under_ascii_casemapping(connect) -> None:
     """RFC 2812 §1.3 with CASEMAPPING=ascii: #Foo and #foo are one room, #fooa another."""
     foo, bar = connect("foo"), connect("bar")
     foo.join("#Foo")
-    foo.drain()
+    assert foo.drain() == []
     bar.send("JOIN #foo")
     bar.expect_exact(f"{src('bar')} JOIN #Foo")
     foo.expect_exact(f"{src('bar')} JOIN #Foo")
@@ -98,7 +98,7 @@ def test_kick_needs_membership_then_operator_status(room, connect) -> None:
     baz.send("KICK #chan bar")
     baz.expect_exact(f":{S} 442 baz #chan :You're not on that channel")
     baz.join("#chan")
-    foo.drain(), bar.drain(), baz.drain()
+    assert foo.drain() == bar.drain() == [f"{src('baz')} JOIN #chan"] and baz.drain() == []
     baz.send("KICK #chan bar")
     baz.expect_exact(f":{S} 482 baz #chan :You're not channel operator")
     foo.send("MODE #chan +o baz")
@@ -137,7 +137,8 @@ def test_kick_pairs_each_room_with_its_nick(room) -> None:
     qux.expect_exact(f"{src('foo')} KICK #chan bar :bye", f"{src('foo')} KICK #chan baz :bye")
     for client in (foo, qux):
         client.join("#two")
-    foo.drain(), qux.drain()
+    assert foo.drain() == [f"{src('qux')} JOIN #two"]  # foo.join() read past the KICKs
+    assert qux.drain() == []
     foo.send("KICK #chan,#two qux,qux")
     qux.expect_exact(f"{src('foo')} KICK #chan qux :foo", f"{src('foo')} KICK #two qux :foo")
     foo.send("KICK #a,#b,#c x,y")

@@ -16,7 +16,7 @@ def private(connect) -> tuple[Client, Client, Client]:
     alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
     alice.join("#p")
     carol.join("#p")
-    alice.drain()
+    assert alice.drain() == [":carol!~carol@127.0.0.1 JOIN #p"]
     alice.send("MODE #p +i")
     for c in (alice, carol):
         c.expect_exact(f"{A} MODE #p +i")
@@ -30,13 +30,13 @@ def test_an_invitation_opens_an_invite_only_room_once(private) -> None:
     alice.send("INVITE bob #p")
     alice.expect_exact(f":{S} 341 alice bob #p")
     bob.expect_exact(f"{A} INVITE bob #p")
-    carol.drain()
-    carol.assert_silent()  # without invite-notify, members are not told
+    # without invite-notify, nobody else is told (the operator neither), bob once
+    assert alice.drain() == [] and bob.drain() == [] and carol.drain() == []
     bob.send("INVITE")
     bob.expect_exact(f":{S} 336 bob #p", f":{S} 337 bob :End of /INVITE list")
     bob.join("#p")
     bob.send("PART #p")
-    bob.expect("PART #p")
+    bob.expect_exact(":bob!~bob@127.0.0.1 PART #p")
     bob.send("JOIN #p")  # the invitation was used up
     bob.expect_exact(f":{S} 473 bob #p :Cannot join channel (+i)")
     bob.send("INVITE")
@@ -70,19 +70,22 @@ def test_invite_errors(private, connect) -> None:
     alice.send("INVITE bob")
     alice.expect_exact(f":{S} 461 alice INVITE :Not enough parameters")
     alice.send("MODE #p -i")
-    alice.expect("MODE #p -i")
-    carol.drain()
+    alice.expect_exact(f"{A} MODE #p -i")
+    assert carol.drain() == [f"{A} MODE #p -i"]  # the refusals told nobody anything
     carol.send("INVITE bob #p")  # without +i any member may
     carol.expect_exact(f":{S} 341 carol bob #p")
     bob.expect_exact(":carol!~carol@127.0.0.1 INVITE bob #p")
+    assert alice.drain() == [] and bob.drain() == [] and carol.drain() == []
 
 
 def test_inviting_someone_away_says_so(private) -> None:
-    alice, bob, _ = private
+    alice, bob, carol = private
     bob.send("AWAY :at lunch")
     bob.expect(" 306 ")
     alice.send("INVITE bob #p")
     alice.expect_exact(f":{S} 341 alice bob #p", f":{S} 301 alice bob :at lunch")
+    assert bob.drain() == [f"{A} INVITE bob #p"]  # being away, told all the same
+    assert alice.drain() == [] and carol.drain() == []
 
 
 def test_invite_notify_tells_the_rooms_other_operators(private, connect) -> None:
@@ -90,21 +93,24 @@ def test_invite_notify_tells_the_rooms_other_operators(private, connect) -> None
     dave, erin = connect("dave"), connect("erin")
     for c in (carol, dave, erin):
         c.send("CAP REQ invite-notify")
-        c.expect(f" CAP {c.name} ACK :invite-notify")
+        c.expect_exact(f":{S} CAP {c.name} ACK :invite-notify")
     for nick, c in (("dave", dave), ("erin", erin)):
         alice.send(f"INVITE {nick} #p")
         c.expect_exact(f"{A} INVITE {nick} #p")
         c.join("#p")
     alice.send("MODE #p +o dave")
-    for c in (alice, carol, dave, erin):
-        c.expect(f"{A} MODE #p \\+o dave")
+    dave_in, erin_in = (f":{n}!~{n}@127.0.0.1 JOIN #p" for n in ("dave", "erin"))
+    mode = f"{A} MODE #p +o dave"
+    alice.expect_exact(f":{S} 341 alice dave #p", dave_in, f":{S} 341 alice erin #p",
+                       erin_in, mode)
+    for c, before in ((carol, [dave_in, erin_in]), (dave, [erin_in]), (erin, [])):
+        c.expect_exact(*before, mode)  # no operator had invite-notify: no INVITE lines
     alice.send("CAP REQ invite-notify")
-    alice.expect(" ACK ")
-    alice.drain()
+    alice.expect_exact(f":{S} CAP alice ACK :invite-notify")
+    assert alice.drain() == []
     alice.send("INVITE bob #p")
     alice.expect_exact(f":{S} 341 alice bob #p")  # not the INVITE line as well
     bob.expect_exact(f"{A} INVITE bob #p")
     dave.expect_exact(f"{A} INVITE bob #p")  # an operator with invite-notify
-    for c in (alice, bob, carol, erin):  # carol and erin are not operators
-        c.drain()
-        c.assert_silent()
+    for c in (alice, bob, carol, dave, erin):  # carol and erin are not operators
+        assert c.drain() == [], c.name

@@ -1,6 +1,7 @@
 """Messages between users: PRIVMSG, NOTICE, AWAY, WHOIS, NICK changes and QUIT."""
 from __future__ import annotations
 
+import re
 import socket
 import struct
 
@@ -23,8 +24,8 @@ def test_room_message_reaches_every_member_but_the_sender(connect) -> None:
     alice.send("PRIVMSG #general :hello, room")
     for peer in (bob, carol):
         peer.expect_exact(":alice!~alice@127.0.0.1 PRIVMSG #general :hello, room")
-    alice.assert_silent()
-    outsider.assert_silent()
+    for client in (alice, bob, carol, outsider):  # once each, and the sender not at all
+        client.assert_silent()
 
 
 def test_private_message_both_ways_and_slash_form(connect) -> None:
@@ -48,7 +49,8 @@ def test_several_targets_each_get_it_once(connect) -> None:
                      ":alice!~alice@127.0.0.1 PRIVMSG #general :multi")
     carol.expect_exact(":alice!~alice@127.0.0.1 PRIVMSG #general :multi")
     alice.expect_exact(f":{S} 401 alice ghost :No such nick/channel")
-    bob.assert_silent()
+    for client in (alice, bob, carol):
+        client.assert_silent()
 
 
 def test_privmsg_errors(connect) -> None:
@@ -77,6 +79,7 @@ def test_notice_never_draws_an_automatic_reply(connect) -> None:
     alice.send("NOTICE bob :psst")
     bob.expect_exact(":alice!~alice@127.0.0.1 NOTICE bob :psst")
     alice.assert_silent()
+    bob.assert_silent()
 
 
 def test_away_replies(connect) -> None:
@@ -92,7 +95,8 @@ def test_away_replies(connect) -> None:
     bob.send("AWAY")
     bob.expect_exact(f":{S} 305 bob :You are no longer marked as being away")
     alice.send("PRIVMSG bob :back?")
-    alice.assert_silent()
+    alice.assert_silent()  # no 301 any more
+    bob.expect_exact(":alice!~alice@127.0.0.1 PRIVMSG bob :back?")
 
 
 def test_whois(connect) -> None:
@@ -150,12 +154,13 @@ def test_quit_is_seen_once_by_each_peer(connect, server) -> None:
 
 
 def test_dropped_connection_is_announced_once(connect, server) -> None:
-    alice, bob, _ = trio(connect)
+    alice, bob, carol = trio(connect)
     alice.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     alice.sock.close()  # a reset, not a polite close
-    bob.expect(r"^:alice!~alice@127\.0\.0\.1 QUIT :(Connection reset by peer|Remote host "
-               r"closed the connection)$")
-    bob.assert_silent()
+    for peer in (bob, carol):
+        assert re.fullmatch(r":alice!~alice@127\.0\.0\.1 QUIT :(Connection reset by peer|"
+                            r"Remote host closed the connection)", peer.next_line())
+        peer.assert_silent()
     wait_until(lambda: server.nicks.get("alice") is None and server.registered_count == 2)
 
 

@@ -58,6 +58,8 @@ def test_remove_clear_list_and_status(connect) -> None:
     alice.send("PING check")
     alice.expect_exact(f":{S} PONG {S} :check")
     c3.send("QUIT")  # no longer watched: nothing for alice
+    c3.expect_exact("ERROR :Closing Link: 127.0.0.1 (Client Quit)")
+    c3.assert_closed()  # the server tells watchers before it closes the socket
     alice.assert_silent()
 
 

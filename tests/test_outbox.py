@@ -11,6 +11,7 @@ from ircish.server.state import Room, RoomTable, User
 from ircish.server.writer import Writer
 
 from .fakes import FakeTransport, FakeWriter, Fatal, make_outbox, make_user, sent
+from .ircclient import wait_until
 
 A, B, C = b"a\r\n", b"bb\r\n", b"ccc\r\n"
 
@@ -109,10 +110,7 @@ def test_the_real_writer_thread_finishes_a_partial_send() -> None:
         outbox = make_outbox(transport, writer=writer)
         outbox.put(C)
         transport.accept = None  # the socket (writable at once) now takes the rest
-        deadline = time.monotonic() + 5
-        while transport.sent != C and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert transport.sent == C
+        wait_until(lambda: transport.sent == C, wait=5)
         outbox.close()
     finally:
         writer.stop()

@@ -92,15 +92,15 @@ def test_nick_errors(connect) -> None:
     c.expect_exact(f":{S} 462 bob :You may not reregister")
 
 
-def test_nick_is_reserved_before_registration_completes(connect) -> None:
+def test_nick_is_reserved_before_registration_completes(connect, server) -> None:
     first = connect()
     first.send("NICK carol")
-    first.drain()  # the server has handled it
+    assert first.drain() == []  # the server has handled it (and said nothing)
     second = connect()
     second.send("NICK Carol")
     second.expect_exact(f":{S} 433 * Carol :Nickname is already in use")
     first.close()
-    time.sleep(0.2)
+    wait_until(lambda: server.nicks.get("carol") is None)
     second.register("carol")
 
 

@@ -51,7 +51,7 @@ def test_tls_and_plain_clients_talk_in_one_room(tls_server, trusting) -> None:
         plain.register("plain")
         secure.join("#general")
         plain.join("#general")
-        secure.drain()
+        assert secure.drain() == [":plain!~plain@127.0.0.1 JOIN #general"]
         plain.send("PRIVMSG #general :hello over tcp")
         secure.expect_exact(":plain!~plain@127.0.0.1 PRIVMSG #general :hello over tcp")
         secure.send("PRIVMSG #general :hello over tls")
