@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ircish.server.outbox import Outbox
+from ircish.server.outbox import Outbox, Watcher
 from ircish.server.state import User
 
 
@@ -77,7 +77,7 @@ class Fatal:
 
 def make_outbox(transport: FakeTransport | None = None, limit: int = 1 << 20,
                 on_fatal: Callable[[str], None] | None = None,
-                writer: object = None) -> Outbox:
+                writer: Watcher | None = None) -> Outbox:
     return Outbox(transport or FakeTransport(),
                   writer or FakeWriter(),
                   limit, on_fatal or Fatal())
@@ -95,6 +95,7 @@ def make_user(nick: str, outbox: Outbox | None = None, profile: int = 0) -> User
 
 def sent(user: User) -> bytes:
     """What `user`'s fake transport has taken so far."""
-    transport = user.outbox.transport
-    assert isinstance(transport, FakeTransport)
+    outbox = user.outbox
+    assert isinstance(outbox, Outbox) and isinstance(outbox.transport, FakeTransport)
+    transport = outbox.transport
     return transport.sent

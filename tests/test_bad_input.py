@@ -195,7 +195,8 @@ def test_disconnect_mid_line_drops_the_half_line(server: Server, room, how: str,
     carol.expect_exact(f":fuzz!~fuzz@{HOST} QUIT :{reason}")
     wait_until(lambda: server.connection_count == 1)
     assert server.nicks.get("fuzz") is None and server.registered_count == 1
-    assert [m.nick for m in server.rooms.find("#dev").members] == ["carol"]
+    dev = server.rooms.find("#dev")
+    assert dev is not None and [m.nick for m in dev.members] == ["carol"]
     assert_nothing_for(carol)
     assert_server_answers(server)
 

@@ -15,9 +15,11 @@ import struct
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import pytest
 
@@ -91,12 +93,21 @@ def vanish(client: Client, how: str) -> None:
     client.close()
 
 
-def run_together(tasks: list[Callable[[], object]], timeout: float = 20) -> list[object]:
+T = TypeVar("T")
+
+
+def user_named(server: Server, nick: str) -> User:
+    user = server.nicks.get(nick)
+    assert user is not None, nick
+    return user
+
+
+def run_together(tasks: Sequence[Callable[[], T]], timeout: float = 20) -> list[T]:
     """Run every task on its own thread, released at the same instant; re-raise the
     first failure. Returns the results in order."""
     barrier = threading.Barrier(len(tasks), timeout=10)
 
-    def start(task: Callable[[], object]) -> object:
+    def start(task: Callable[[], T]) -> T:
         try:
             barrier.wait()
         except threading.BrokenBarrierError:
@@ -166,7 +177,7 @@ class Seen:
     in `rooms`) and the line as (source, command, params); a regex as last param
     stands for a reason that may legitimately vary."""
     rooms: frozenset[str]
-    line: tuple[str, str, list[object]]
+    line: tuple[str, str, list[str | re.Pattern[str]]]
 
 
 @dataclass
@@ -186,6 +197,17 @@ class Actor:
 
     def prefix(self) -> str:
         return f"{self.nick}!~{self.name}@{HOST}"
+
+    @property
+    def io(self) -> Client:
+        """Its client, once connected."""
+        assert self.client is not None
+        return self.client
+
+    @property
+    def server_side(self) -> Connection:
+        assert self.conn is not None
+        return self.conn
 
     def say(self, room: str, rng: random.Random, seq: int) -> None:
         text = f"id={self.name}.{seq} " + "x" * rng.randint(0, 40)
@@ -270,7 +292,7 @@ def run_actor(server: Server, actor: Actor) -> None:
             wait_until(lambda: actor.conn not in connections(server), wait=5)
 
 
-def line_matches(got: Parsed, want: tuple[str, str, list[object]]) -> bool:
+def line_matches(got: Parsed, want: tuple[str, str, list[str | re.Pattern[str]]]) -> bool:
     source, command, params = got
     if (source, command, len(params)) != (want[0], want[1], len(want[2])):
         return False
@@ -301,15 +323,15 @@ def test_crowd_joins_talks_renames_and_leaves_at_once(server: Server) -> None:
             actor.client = Client(server.address, actor.name)
             actor.conn = server_side(server, actor.client)
         for actor in steady:
-            actor.client.drain()  # the JOINs of later joiners: not part of the period
-        departed = [a.conn.user for a in churners if a.ending != "stay"]
+            actor.io.drain()  # the JOINs of later joiners: not part of the period
+        departed = [a.server_side.user for a in churners if a.ending != "stay"]
 
         # During: everyone at once.
-        run_together([lambda a=a: run_actor(server, a) for a in actors], timeout=30)
+        run_together([partial(run_actor, server, a) for a in actors], timeout=30)
 
         # After: everything sent during the period has been queued for the steady ones.
         for actor in steady + [a for a in churners if a.ending == "stay"]:
-            actor.received += actor.client.drain()
+            actor.received += actor.io.drain()
 
         for member in steady:
             check_transcript(member, actors, owner)
@@ -383,7 +405,7 @@ def test_simultaneous_claims_of_one_nick_have_exactly_one_winner(server: Server,
     # Each claims a different spelling: ascii casemapping makes them one nick.
     wanted = [case_variant("prize", i) for i in range(len(racers))]
 
-    run_together([lambda r=r, w=w: r.send(f"NICK {w}") for r, w in zip(racers, wanted, strict=False)])
+    run_together([partial(r.send, f"NICK {w}") for r, w in zip(racers, wanted, strict=True)])
     results = [racer.drain() for racer in racers]
     winners = [i for i, lines in enumerate(results) if not any(" 433 " in x for x in lines)]
     assert len(winners) == 1, results
@@ -395,7 +417,8 @@ def test_simultaneous_claims_of_one_nick_have_exactly_one_winner(server: Server,
             assert sorted(lines) == sorted(
                 [f":{S} 433 racer{i} {wanted[i]} :Nickname is already in use", nick_line])
     assert watcher.drain() == [nick_line]
-    assert server.nicks.get("PRIZE").nick == wanted[w]
+    prize = server.nicks.get("PRIZE")
+    assert prize is not None and prize.nick == wanted[w]
     assert server.nicks.get(f"racer{w}") is None
     check_consistency(server, {"#general": set(), "#dev": {"watcher", wanted[w]} | {
         f"racer{i}" for i in range(len(racers)) if i != w}})
@@ -416,7 +439,7 @@ def test_rooms_created_and_dropped_by_concurrent_joins_and_parts(server: Server,
         client.send_raw(burst.encode() + (b"JOIN #flip\r\n" if stays[i] else b""))
         return client.drain()
 
-    transcripts = run_together([lambda i=i: churn(i) for i in range(len(clients))])
+    transcripts = run_together([partial(churn, i) for i in range(len(clients))])
     for i, lines in enumerate(transcripts):
         me = f":flip{i}!~flip{i}@{HOST} "
         own = [x[len(me):] for x in lines if x.startswith(me)]
@@ -458,7 +481,9 @@ def test_nick_change_and_quit_seen_once_while_shared_rooms_are_busy(server: Serv
         bob.collect(r"^ERROR ")
         bob.assert_closed()
 
-    run_together([rename_then_quit] + [lambda i=i: talk(i) for i in range(len(talkers))])
+    tasks: list[Callable[[], None]] = [rename_then_quit,
+                                       *(partial(talk, i) for i in range(len(talkers)))]
+    run_together(tasks)
     lines = alice.drain()
     from_bob = [x for x in lines if x.startswith(":bob")]
     assert from_bob == [f":bob{'' if n == 1 else n - 1}!~bob@{HOST} NICK bob{n}"
@@ -492,10 +517,10 @@ def test_vanished_clients_leave_every_room_and_the_nick_table_once(
         expected[f"#g{i}c"].add("carol")
     for client in [alice, carol, *ghosts]:
         client.drain()  # also: nothing unread is left, so a close really is a FIN
-    ghost_users = [server.nicks.get(f"ghost{i}") for i in range(len(ghosts))]
+    ghost_users = [user_named(server, f"ghost{i}") for i in range(len(ghosts))]
     assert server.registered_count == 10
 
-    run_together([lambda g=g: vanish(g, how) for g in ghosts])
+    run_together([partial(vanish, g, how) for g in ghosts])
     wait_until(lambda: len(connections(server)) == 2)
     for watcher in (alice, carol):
         quits = [watcher.next_line() for _ in ghosts]
@@ -520,9 +545,9 @@ def test_vanishing_clients_that_share_rooms_are_each_announced_once(server: Serv
         client.join("#pair")
     for client in [alice, *ghosts]:
         client.drain()
-    ghost_users = [server.nicks.get(f"ghost{i}") for i in range(len(ghosts))]
+    ghost_users = [user_named(server, f"ghost{i}") for i in range(len(ghosts))]
 
-    run_together([lambda g=g, i=i: vanish(g, "reset" if i % 2 else "close")
+    run_together([partial(vanish, g, "reset" if i % 2 else "close")
                   for i, g in enumerate(ghosts)])
     wait_until(lambda: len(connections(server)) == 1)
     quits = sorted(parse(alice.next_line()) for _ in ghosts)

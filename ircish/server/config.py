@@ -21,7 +21,8 @@ import yaml
 from ..protocol import casefold, is_valid_room_name
 from .modes import ROOM_FLAGS, parse_flags, parse_mode_setting
 from .opers import HashPasswordAction, OperSpec, hash_problem
-from .yamlfile import ConfigError, document, fail, mapping_items, read, scalar
+from .yamlfile import ConfigError as ConfigError  # part of this module's API
+from .yamlfile import document, fail, mapping_items, read, scalar
 
 DEFAULT_MOTD = """Welcome to ircish, a small multi-room chat that speaks IRC.
 Try /list to see the rooms, /join #general to talk, /help for the commands."""

@@ -22,11 +22,32 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final, Protocol
 
-from .transport import Transport
-
 if TYPE_CHECKING:
     from .labeled import labeled_response
-    from .writer import Writer
+
+
+class Socket(Protocol):
+    def fileno(self) -> int: ...
+
+
+class Wire(Protocol):
+    """What an outbox needs of its transport (`transport.py`; the unit tests' fake)."""
+
+    @property
+    def sock(self) -> Socket: ...
+
+    @property
+    def pending(self) -> bool: ...   # bytes accepted but not yet on the wire (TLS)
+
+    def send_nowait(self, data: bytes) -> int: ...
+
+
+class Watcher(Protocol):
+    """What an outbox needs of the writer thread (`writer.py`; the unit tests' fake)."""
+
+    def watch(self, outbox: Outbox) -> None: ...
+
+    def forget(self, outbox: Outbox) -> None: ...
 
 
 class Sink(Protocol):
@@ -144,7 +165,7 @@ class Outbox:
     reports the reason (`_fatal`) to `on_fatal`, once.
     """
 
-    def __init__(self, transport: Transport, writer: Writer, limit: int,
+    def __init__(self, transport: Wire, writer: Watcher, limit: int,
                  on_fatal: Callable[[str], None]) -> None:
         self.transport = transport
         self.fileno = transport.sock.fileno()
