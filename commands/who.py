@@ -5,7 +5,8 @@
 fixed order of WHOX (`t c u i h s n f d l a o r`). The flag `o` before `%` keeps only
 server operators. What others may not see stays hidden: a secret (+s) room answers
 only its members, and an invisible (+i) user shows to those who share a room with
-them (a room's outsiders see its visible members only, as with NAMES).
+them (a room's outsiders see its visible members only, as with NAMES) -- unless they
+are asked for by their exact nick, which already names them (as ergo and solanum do).
 """
 from __future__ import annotations
 
@@ -64,6 +65,11 @@ def matching_users(ctx: Context, mask: str, opers_only: bool) -> list[User]:
     """Users whose nick (or nick!user@host, for a mask with ! or @) matches; `0` and
     `*` match all. Invisible users only if they are the asker or share a room."""
     me = ctx.user
+    if mask != "0" and not any(c in mask for c in "*?!@"):  # an exact nick: no hiding
+        named = ctx.nicks.get(mask)
+        if named is None or not named.registered or (opers_only and not named.is_oper):
+            return []
+        return [named]
     full = "!" in mask or "@" in mask
     anything = mask in ("0", "*")
     peers: set[User] | None = None  # worked out only if an invisible user matches

@@ -130,8 +130,13 @@ def test_who_operator_filter(room_r) -> None:
 def test_who_mask_hides_invisible_users_who_share_no_room(connect) -> None:
     alice, eve, gus = connect("alice"), connect("eve"), connect("gus")
     set_mode(eve, "+i")
-    alice.send("WHO eve")
-    alice.expect_exact(f":{S} 315 alice eve :End of /WHO list.")
+    alice.send("WHO e*")
+    alice.expect_exact(f":{S} 315 alice e* :End of /WHO list.")
+    alice.send("WHO EVE")  # her exact nick names her already: nothing to hide
+    alice.expect_exact(f":{S} 352 alice * ~eve {H} {S} eve H :0 Test User",
+                       f":{S} 315 alice EVE :End of /WHO list.")
+    alice.send("WHO nobody")
+    alice.expect_exact(f":{S} 315 alice nobody :End of /WHO list.")
     alice.send("WHO *")
     alice.expect_exact(f":{S} 352 alice * ~alice {H} {S} alice H :0 Test User",
                        f":{S} 352 alice * ~gus {H} {S} gus H :0 Test User",
