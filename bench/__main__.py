@@ -24,6 +24,8 @@ FANOUT = ["deliveries/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
 RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu"]
 PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
+ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
+         "junk MiB taken", "server RSS MiB", "server_cpu"]
 STALL = ["deliveries/s", "vs no staller", "lost", "staller dropped after s", "staller reason",
          "gen_cpu"]
 
@@ -42,6 +44,8 @@ def plan(full: bool) -> list[Scenario]:
     out.append(("privmsg 50 pairs", scenarios.privmsg, {"pairs": 50, "seconds": secs}, PRIVMSG))
     for clients in ([1000, 5000, 10000] if full else [1000]):
         out.append((f"connect {clients}", scenarios.connect, {"clients": clients}, CONNECT))
+    out.append(("abuse (fanout 200)", scenarios.fanout,
+                {"clients": 200, "seconds": secs + 2, "attack": 4}, ABUSE))
     out.append(("stall (fanout 200)", scenarios.fanout,
                 {"clients": 200, "seconds": secs + 2, "staller": True}, STALL))
     return out
@@ -113,16 +117,19 @@ def run_all(args: argparse.Namespace, peers: list[Peer], reps: int) -> int:
                     figures = {}
                 finally:
                     peer.stop()
-                if kwargs.get("staller") and "deliveries/s" in figures:
-                    plain = results.get(("fanout 200", "deliveries/s", peer.name))
-                    if plain:  # this repetition's run of the same server without a staller
-                        figures["vs no staller"] = figures["deliveries/s"] / plain[-1]
+                plain = results.get(("fanout 200", "deliveries/s", peer.name))
+                versus = ("vs no staller" if kwargs.get("staller")
+                          else "vs no attack" if kwargs.get("attack") else None)
+                if versus and plain and isinstance(figures.get("deliveries/s"), float):
+                    # against this repetition's run of the same server, undisturbed
+                    figures[versus] = float(figures["deliveries/s"]) / plain[-1]
                 for key, value in figures.items():
                     results[(title, key, peer.name)].append(value)
                 print(f"# rep {rep + 1}/{reps} {title:<22} {peer.name:<9} " +
                       " ".join(f"{k}={fmt(v)}" for k, v in figures.items()
                                if k in ("deliveries/s", "round trips/s", "p99 ms",
-                                        "registrations/s", "KiB/client", "lost")),
+                                        "attackers dropped", "registrations/s", "KiB/client",
+                                        "lost")),
                       file=sys.stderr, flush=True)
     names = [peer.name for peer in peers]
     head = f"{'scenario':<22} {'figure':<24}" + "".join(f"{n + ' med (min)':>26}" for n in names)

@@ -2,9 +2,11 @@
 memory from /proc) and returns a flat dict of figures."""
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
+from .abuse import Attack
 from .loadgen import Bot, Loop, cpu_seconds, marked, percentile, proc_status
 
 Figures = dict[str, float | str]   # numbers, and a few words (why a staller left)
@@ -67,13 +69,14 @@ def drain(loop: Loop, expected: Callable[[], bool], quiet: float = 2.0,
 
 def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10,
            seconds: float = 5.0, rate: float | None = None, staller: bool = False,
-           caps: str = "") -> Figures:
+           caps: str = "", attack: int = 0) -> Figures:
     """`senders` of `clients` members of one room talk; everyone else counts.
 
     With `rate` None they send as fast as the server takes it (TCP back-pressure paces
     them); with a rate, the total is paced to `rate` messages/s and every message is
     marked for latency. With `staller`, one more member stops reading once joined.
-    With `caps`, every member asks for those capabilities (tags cost bytes and work)."""
+    With `caps`, every member asks for those capabilities (tags cost bytes and work).
+    With `attack`, that many attackers of each kind stream junk meanwhile (`abuse.py`)."""
     loop = Loop(host, port, caps=caps)
     try:
         bots = room_of(loop, clients, "#bench", "f")
@@ -91,6 +94,10 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         receivers = clients - 1  # each message goes to every member but its sender
         line_head = [b"PRIVMSG #bench :" for _ in talkers]
         sent = 0
+        attackers = Attack(host, port, pid, attack) if attack else None
+        stack = contextlib.ExitStack()
+        if attackers is not None:
+            stack.enter_context(attackers)
         window = Window(pid)
         start = time.monotonic()
         end = start + seconds
@@ -123,7 +130,10 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
                     and any(b.seen_quit for b in bots[senders:senders + 5])):
                     stall_drop_at = time.monotonic() - start
         timed = window.close()
+        stack.close()
         figures: Figures = {**timed}
+        if attackers is not None:
+            figures.update(attackers.figures)
         loop.min_round = 0.0
         received_in_window = sum(b.lines for b in bots)
         # with a staller, every member also gets its QUIT (when the server drops it)
