@@ -68,6 +68,9 @@ def test_the_soft_limit_is_raised_to_what_the_cap_needs(tmp_path: Path) -> None:
             server.log[0].split("INFO ", 1)[0]
             + "INFO ircish.server: file descriptors: soft limit raised 64 -> 130; "
               "max clients 100"]
+        with open(f"/proc/{server.proc.pid}/limits") as limits:
+            assert [line.split()[3:5] for line in limits
+                    if line.startswith("Max open files")] == [["130", "4096"]]
 
 
 def test_the_cap_is_lowered_to_fit_and_the_client_past_it_is_told(tmp_path: Path) -> None:
