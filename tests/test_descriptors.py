@@ -48,6 +48,7 @@ def server_process(tmp_path: Path, soft: int, hard: int, *args: str) -> Iterator
             server.log.append(line.rstrip("\n"))
             if " listening on " in line:
                 server.address = ("127.0.0.1", int(line.rsplit(":", 1)[1]))
+            elif " file descriptors: " in line:  # logged next
                 listening.set()
 
     reader = threading.Thread(target=read_log, daemon=True)

@@ -22,13 +22,25 @@ class Budget(NamedTuple):
 
     soft_before: int
     soft: int
-    max_clients: int
+    max_clients: int    # the effective cap
+    asked: int          # --max-clients
+    headroom: int
+
+    def log(self) -> None:
+        raised = (f"soft limit raised {self.soft_before} -> {self.soft}"
+                  if self.soft != self.soft_before else f"limit {self.soft}")
+        if self.max_clients < self.asked:
+            log.warning("file descriptors: %s; max clients lowered %d -> %d (%d descriptors, "
+                        "%d kept for files, listeners and logs)", raised, self.asked,
+                        self.max_clients, self.soft, self.headroom)
+        else:
+            log.info("file descriptors: %s; max clients %d", raised, self.max_clients)
 
 
 def fit_clients(max_clients: int, headroom: int) -> Budget:
     """Raise the soft RLIMIT_NOFILE to what `max_clients` + `headroom` need (never past
     the hard limit, never lowering it), and lower the client cap to fit what was got.
-    Logs the outcome."""
+    The caller logs the outcome (`Budget.log`)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     before = soft
     wanted = max_clients + headroom
@@ -42,15 +54,7 @@ def fit_clients(max_clients: int, headroom: int) -> Budget:
                 log.warning("file descriptors: cannot raise the soft limit %d -> %d: %s",
                             soft, target, exc)
     room = max_clients if soft == resource.RLIM_INFINITY else max(1, soft - headroom)
-    cap = min(max_clients, room)
-    raised = f"soft limit raised {before} -> {soft}" if soft != before else f"limit {soft}"
-    if cap < max_clients:
-        log.warning("file descriptors: %s; max clients lowered %d -> %d (%d descriptors, "
-                    "%d kept for files, listeners and logs)", raised, max_clients, cap,
-                    soft, headroom)
-    else:
-        log.info("file descriptors: %s; max clients %d", raised, cap)
-    return Budget(before, soft, cap)
+    return Budget(before, soft, min(max_clients, room), max_clients, headroom)
 
 
 class Spare:

@@ -108,7 +108,8 @@ class Server:
         picks a free port; `tls_address` is the TLS listener's, if any)."""
         s = self.settings
         threading.stack_size(s.thread_stack_size)
-        self.max_clients = fit_clients(s.max_clients, s.fd_headroom).max_clients
+        budget = fit_clients(s.max_clients, s.fd_headroom)
+        self.max_clients = budget.max_clients
         tls = server_context(str(s.tls_cert), str(s.tls_key) if s.tls_key else None) \
             if s.tls_cert else None
         plain = self._listen(s.port)
@@ -125,6 +126,7 @@ class Server:
             thread.start()
             self._threads.append(thread)
         log.info("listening on %s:%d", *self.address)
+        budget.log()
         return self.address
 
     def _listen(self, port: int) -> socket.socket:
