@@ -88,7 +88,11 @@ class Settings:
     admin_location: str = option("An ircish server", "ADMIN: where the server is run, by whom")
     admin_email: str = option("admin@localhost", "ADMIN: how to reach its administrator")
     # keeping one client from hurting the rest
-    max_clients: int = option(16000, "connections held at once (all addresses)", minimum=1)
+    max_clients: int = option(16000, "connections held at once (all addresses); lowered at "
+                              "start to fit the file-descriptor limit", minimum=1)
+    fd_headroom: int = option(32, "file descriptors kept for other uses than clients "
+                              "(listeners, logs, files); the rest bound --max-clients",
+                              minimum=0)
     max_clients_per_ip: int = option(64, "connections from one address; 0: no limit",
                                      flag="max-per-ip", minimum=0)
     sendq: int = option(1 << 20, "bytes queued for one client before it is dropped",

@@ -18,6 +18,15 @@ from typing import NamedTuple
 
 from .config import Settings
 from .connection import Connection
+from .descriptors import (
+    OUT_OF_DESCRIPTORS,
+    Spare,
+    closing_link,
+    fit_clients,
+    refuse,
+    turn_away,
+    waiting,
+)
 from .events import deliver, user_message
 from .history import NickHistory
 from .monitor import Monitors
@@ -69,6 +78,7 @@ class Server:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.address: tuple[str, int] = (settings.host, settings.port)
+        self.max_clients = settings.max_clients  # lowered by start() to fit descriptors
 
     # --- counts -------------------------------------------------------------------
 
@@ -98,6 +108,8 @@ class Server:
         picks a free port; `tls_address` is the TLS listener's, if any)."""
         s = self.settings
         threading.stack_size(s.thread_stack_size)
+        budget = fit_clients(s.max_clients, s.fd_headroom)
+        self.max_clients = budget.max_clients
         tls = server_context(str(s.tls_cert), str(s.tls_key) if s.tls_key else None) \
             if s.tls_cert else None
         plain = self._listen(s.port)
@@ -114,6 +126,7 @@ class Server:
             thread.start()
             self._threads.append(thread)
         log.info("listening on %s:%d", *self.address)
+        budget.log()
         return self.address
 
     def _listen(self, port: int) -> socket.socket:
@@ -151,43 +164,61 @@ class Server:
 
     def _accept_loop(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
         last_warning = 0.0
-        while not self._stopping.is_set():
-            try:
-                sock, address = listener.accept()
-            except OSError as exc:
-                if self._stopping.is_set():
-                    return
-                # Out of file descriptors (EMFILE/ENFILE) and the like: back off, go on.
-                if time.monotonic() - last_warning > 10:
-                    log.warning("accept failed: %s", exc)
-                    last_warning = time.monotonic()
-                time.sleep(0.1)
-                continue
-            refusal = self._admit(address[0])
-            if refusal:
-                _refuse(sock, f"ERROR :Closing Link: {address[0]} ({refusal})\r\n")
-                continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self.settings.socket_sndbuf:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.settings.socket_sndbuf)
-            log.debug("connection from %s:%d", *address[:2])
-            transport = TlsTransport(sock, tls) if tls is not None else None
-            conn = Connection(self, sock, address, transport)
-            with self._lock:
-                self.connections.add(conn)
-            try:
-                threading.Thread(target=conn.run, name=f"client-{address[0]}:{address[1]}",
-                                 daemon=True).start()
-            except RuntimeError as exc:  # cannot start a thread: refuse this one client
-                log.error("cannot start a thread for %s: %s", address, exc)
-                self._forget(conn)
-                _refuse(sock, f"ERROR :Closing Link: {address[0]} (Server is busy)\r\n")
+        spare = Spare()  # this loop's own: two loops never race for one
+        pending = False  # a client waited at the last look, with no descriptor free
+        try:
+            while not self._stopping.is_set():
+                try:
+                    sock, address = listener.accept()
+                except OSError as exc:
+                    if self._stopping.is_set():
+                        return
+                    if time.monotonic() - last_warning > 10:
+                        log.warning("accept failed: %s", exc)
+                        last_warning = time.monotonic()
+                    if exc.errno not in OUT_OF_DESCRIPTORS:
+                        time.sleep(0.1)  # back off, go on
+                    elif not pending:
+                        # accept() fails before it looks at the queue: wait for a
+                        # client, then try again (a descriptor may have freed meanwhile)
+                        pending = waiting(listener, 1.0)
+                    else:  # tell the waiting client rather than leave it hanging
+                        pending = False
+                        if not turn_away(listener, spare, "Server is full"):
+                            time.sleep(0.1)  # no spare yet: do not spin
+                    continue
+                pending = False
+                self._serve(sock, address, tls)
+        finally:
+            spare.close()
+
+    def _serve(self, sock: socket.socket, address: tuple[str, int],
+               tls: ssl.SSLContext | None) -> None:
+        refusal = self._admit(address[0])
+        if refusal:
+            refuse(sock, closing_link(address[0], refusal))
+            return
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.settings.socket_sndbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.settings.socket_sndbuf)
+        log.debug("connection from %s:%d", *address[:2])
+        transport = TlsTransport(sock, tls) if tls is not None else None
+        conn = Connection(self, sock, address, transport)
+        with self._lock:
+            self.connections.add(conn)
+        try:
+            threading.Thread(target=conn.run, name=f"client-{address[0]}:{address[1]}",
+                             daemon=True).start()
+        except RuntimeError as exc:  # cannot start a thread: refuse this one client
+            log.error("cannot start a thread for %s: %s", address, exc)
+            self._forget(conn)
+            refuse(sock, closing_link(address[0], "Server is busy"))
 
     def _admit(self, host: str) -> str | None:
         """Count a new connection from `host`, or say why it is refused."""
         s = self.settings
         with self._lock:
-            if len(self.connections) >= s.max_clients:
+            if len(self.connections) >= self.max_clients:
                 return "Server is full"
             count = self.per_address.get(host, 0)
             if s.max_clients_per_ip and count >= s.max_clients_per_ip:
@@ -248,11 +279,3 @@ class Server:
                     conn.ping_sent = True
                     conn.outbox.put(f"PING :{s.server_name}\r\n".encode())
 
-
-def _refuse(sock: socket.socket, line: str) -> None:
-    try:
-        sock.send(line.encode(), socket.MSG_DONTWAIT)
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
