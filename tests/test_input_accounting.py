@@ -4,6 +4,7 @@ and then dropped (`Excess Flood`) while the others go on undisturbed."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Set
 
 import pytest
 
@@ -40,7 +41,7 @@ def stream(client: Client, chunk: bytes, most: int) -> None:
 
 
 def assert_dropped_alone(server: Server, junk: Client, watcher: Client,
-                         answers: set[str] = frozenset()) -> None:
+                         answers: Set[str] = frozenset()) -> None:
     """junk got at most `answers` and then its Excess Flood; watcher saw only its QUIT
     and is still served."""
     *before, last = junk.collect(r"^ERROR ", wait=10)
@@ -61,7 +62,7 @@ def assert_dropped_alone(server: Server, junk: Client, watcher: Client,
     (LONG_LINE * 100, {TOO_LONG}),
 ], ids=["LF", "CRLF", "spaces", "NULs", "over-long"])
 def test_a_stream_of_lines_that_say_nothing_is_excess_flood(
-        start_server, chunk: bytes, answers: set[str]) -> None:
+        start_server, chunk: bytes, answers: Set[str]) -> None:
     server = start_server()
     junk, watcher = pair(server)
     stream(junk, chunk, most=50)  # 16 KiB held back is enough
@@ -116,4 +117,44 @@ def test_empty_lines_cost_a_token_each(start_server) -> None:
     junk.expect_exact(f":{S} PONG {S} :tenth")
     junk.send("PING :eleventh")
     wait_until(lambda: list(connection.backlog) == [b"PING :eleventh"])  # held back
+    junk.close()
+
+
+# --- targets and cost --------------------------------------------------------------------
+
+def test_names_and_whois_answer_each_target_once_and_at_most_targmax(connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.join("#dev")
+    alice.send("NAMES #dev,#DEV,#dev,#ghost,#ghost")
+    alice.expect_exact(f":{S} 353 alice = #dev :alice", f":{S} 366 alice #dev :End of /NAMES list.",
+                       f":{S} 366 alice #ghost :End of /NAMES list.")
+    alice.send("NAMES #a,#b,#c,#d,#e")  # TARGMAX NAMES:4 (max_targets)
+    alice.expect_exact(f":{S} 407 alice #a,#b,#c,#d,#e :Too many targets")
+    alice.send("WHOIS bob,BOB")
+    assert alice.collect(" 318 ")[0] == f":{S} 311 alice bob ~bob 127.0.0.1 * :Test User"
+    alice.send("WHOIS bob,alice")  # TARGMAX WHOIS:1
+    alice.expect_exact(f":{S} 407 alice bob,alice :Too many targets")
+    assert alice.drain() == [] and bob.drain() == []
+
+
+def test_a_costly_command_spends_more_of_the_burst(start_server) -> None:
+    """NAMES costs 2 where PING costs 1: of 6 at once, 5 fit a burst of 10, as 10
+    PINGs would. Flood control state, not timing (the bucket refills very slowly)."""
+    server = start_server(flood_burst=10, flood_rate=0.1)
+    junk = Client(server.address, "junk")
+    junk.register("junk")
+    junk.join("#dev")
+    connection = next(c for c in server.connections if c.user.nick == "junk")
+    bucket = connection.bucket
+    assert bucket is not None
+    answer = [f":{S} 353 junk = #dev :junk", f":{S} 366 junk #dev :End of /NAMES list."]
+    for names, pings in ((6, 0), (0, 11)):
+        bucket.tokens = bucket.burst
+        junk.send_raw(b"NAMES #dev\r\n" * names + b"PING :p\r\n" * pings)
+        held = b"NAMES #dev" if names else b"PING :p"
+        wait_until(lambda: list(connection.backlog) == [held])  # noqa: B023 (used now)
+        junk.expect_exact(*(answer * (names - 1) or [f":{S} PONG {S} :p"] * (pings - 1)))
+        bucket.tokens = bucket.burst  # the held one goes with the next line
+        junk.send("PING :end")
+        junk.expect_exact(*(answer if names else [f":{S} PONG {S} :p"]), f":{S} PONG {S} :end")
     junk.close()
