@@ -7,7 +7,7 @@ from ircish.server.registry import Command, command
 
 
 @command("HELP", usage="[<command>]", aliases=("HELPOP",),
-         help="List the commands, or show one command's usage and help.")
+         help="List the commands, or show one command's usage and help.", cost=2)
 def help_(ctx: Context, subject: str = "") -> None:
     registry = ctx.registry
     if not subject:

@@ -19,7 +19,8 @@ Condition = Callable[[Room], bool]
 
 
 @command("LIST", usage="[<room>{,<room>}|<condition>{,<condition>}] [<server>]",
-         help="List rooms with their member counts and topics; >N, <N, masks and !masks filter.")
+         help="List rooms with their member counts and topics; >N, <N, masks and !masks filter.",
+         cost=3)
 def list_(ctx: Context, targets: str = "", server: str = "") -> None:
     names, conditions = parse_targets(targets)
     table = ctx.rooms

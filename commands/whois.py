@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 
 from ircish import numerics as N
-from ircish.protocol import split_list
 from ircish.server import errors
 from ircish.server.context import Context
 from ircish.server.registry import command
@@ -13,11 +12,11 @@ from ircish.server.state import User
 
 
 @command("WHOIS", usage="[<server>] <nick>{,<nick>}",
-         help="Show a user's name, host, rooms, idle time and away message.")
+         help="Show a user's name, host, rooms, idle time and away message.", cost=2)
 def whois(ctx: Context, first: str, second: str = "") -> None:
     if second:  # WHOIS <server> <nick>: the server is this one, or a nick on it
         require_this_server(ctx, first)
-    ctx.each(split_list(second or first), lambda nick: whois_one(ctx, nick))
+    ctx.each(ctx.targets(second or first, 1), lambda nick: whois_one(ctx, nick))  # WHOIS:1
 
 
 def whois_one(ctx: Context, nick: str) -> None:

@@ -84,7 +84,8 @@ def split_words(rest: str, most: int | None) -> list[str]:
 class CommandSpec:
     """A command as data. `min_params` overrides the usage-derived minimum for commands
     whose missing parameters have their own numerics (PRIVMSG's 411/412, NICK's 431).
-    `oper_only`: the server's dispatcher answers 481 to anyone but a server operator."""
+    `oper_only`: the server's dispatcher answers 481 to anyone but a server operator.
+    `cost`: flood-control tokens the command takes (more for much output per line)."""
 
     name: str
     usage: Usage = field(default_factory=lambda: Usage.parse(""))
@@ -93,6 +94,7 @@ class CommandSpec:
     min_params: int = 0
     before_registration: bool = False    # usable before the welcome burst
     oper_only: bool = False
+    cost: int = 1
 
     @property
     def max_params(self) -> int | None:
@@ -105,13 +107,14 @@ class CommandSpec:
 
 def make_spec(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str] = (),
               min_params: int | None = None, before_registration: bool = False,
-              oper_only: bool = False) -> CommandSpec:
+              oper_only: bool = False, cost: int = 1) -> CommandSpec:
     """A spec from the arguments `@command` takes (the decorator and `read_specs` share it)."""
     parsed = Usage.parse(usage)
     return CommandSpec(name=name.upper(), usage=parsed, help=help,
                        aliases=tuple(a.upper() for a in aliases),
                        min_params=parsed.required if min_params is None else min_params,
-                       before_registration=before_registration, oper_only=oper_only)
+                       before_registration=before_registration, oper_only=oper_only,
+                       cost=cost)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class Command(CommandSpec):
     @property
     def spec(self) -> CommandSpec:
         return CommandSpec(self.name, self.usage, self.help, self.aliases, self.min_params,
-                           self.before_registration, self.oper_only)
+                           self.before_registration, self.oper_only, self.cost)
 
     def __call__(self, *args: Any) -> None:
         self.handler(*args)
@@ -131,10 +134,11 @@ class Command(CommandSpec):
 
 def command(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str] = (),
             min_params: int | None = None, before_registration: bool = False,
-            oper_only: bool = False) -> Callable[[Handler], Command]:
+            oper_only: bool = False, cost: int = 1) -> Callable[[Handler], Command]:
     """Declare a command (give every argument as a literal: see `read_specs`)."""
     spec = make_spec(name, usage, help, aliases=aliases, min_params=min_params,
-                     before_registration=before_registration, oper_only=oper_only)
+                     before_registration=before_registration, oper_only=oper_only,
+                     cost=cost)
 
     def wrap(handler: Handler) -> Command:
         return Command(**{f: getattr(spec, f) for f in _SPEC_FIELDS}, handler=handler)
@@ -142,7 +146,7 @@ def command(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str
 
 
 _SPEC_FIELDS = ("name", "usage", "help", "aliases", "min_params", "before_registration",
-                "oper_only")
+                "oper_only", "cost")
 
 
 class CommandTable(Generic[C]):

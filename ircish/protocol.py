@@ -156,16 +156,12 @@ def decode(raw: bytes) -> str:
 
 # --- framing ----------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
 class LineTooLong:
-    """Marker yielded by `LineBuffer.feed` in place of a line that broke the limit."""
+    """Yielded by `LineBuffer.feed` in place of a line that broke the limit; `size` is
+    how many bytes of input it stood for (its LF included), all of them thrown away."""
 
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "LINE_TOO_LONG"
-
-
-LINE_TOO_LONG = LineTooLong()
+    size: int
 
 
 class LineBuffer:
@@ -174,7 +170,10 @@ class LineBuffer:
     on it.)
 
     Memory stays bounded: once the pending data exceeds the largest legal line, it
-    is thrown away up to the next LF and one `LINE_TOO_LONG` stands for that line.
+    is thrown away up to the next LF and one `LineTooLong` stands for that line.
+    Nothing read goes uncounted: after each `feed`, `ignored_lines` and
+    `ignored_bytes` say what said nothing (empty lines, spaces, NULs, bare CRs) and
+    `discarded` how much of an unfinished over-long line has been thrown away.
     """
 
     def __init__(self, max_message: int = MAX_LINE, max_tags: int = MAX_TAGS) -> None:
@@ -182,33 +181,48 @@ class LineBuffer:
         self.max_tags = max_tags
         self.max_total = max_message + max_tags
         self._pending = b""
-        self._discarding = False
+        self.discarded = 0          # > 0: inside an over-long line, this much thrown away
+        self.ignored_lines = 0      # of the last feed
+        self.ignored_bytes = 0
 
     def feed(self, data: bytes) -> list[bytes | LineTooLong]:
+        self.ignored_lines = self.ignored_bytes = 0
         out: list[bytes | LineTooLong] = []
         buf = self._pending + data if self._pending else data
-        start = 0
-        while True:
-            end = buf.find(b"\n", start)
+        if self.discarded:  # the rest of an over-long line: thrown away up to its LF
+            end = buf.find(b"\n")
             if end < 0:
-                break
-            line = buf[start:end]
-            start = end + 1
-            if self._discarding:
-                self._discarding = False
-                out.append(LINE_TOO_LONG)
+                self.discarded += len(buf)
+                self._pending = b""
+                return out
+            out.append(LineTooLong(self.discarded + end + 1))
+            self.discarded = 0
+            buf = buf[end + 1:]
+        *lines, rest = buf.split(b"\n")
+        for line in lines:
+            if not line or line == b"\r":  # the cheap way out for a stream of empty lines
+                self.ignored_lines += 1
+                self.ignored_bytes += len(line) + 1
                 continue
+            size = len(line) + 1
+            if line[-1] == 13:  # CRLF: the CR is part of the line's end, not a bare CR
+                line = line[:-1]
             if b"\x00" in line:
                 line = line.replace(b"\x00", b"")
+            said, unsaid = False, 0
             for part in line.split(b"\r") if b"\r" in line else (line,):
                 if not part.strip(b" "):
-                    continue  # empty lines are ignored
+                    self.ignored_lines += 1
+                    unsaid += len(part) + 1
+                    continue
+                said = True
                 message = message_part_length(part)
                 too_long = message > self.max_message - 2 or len(part) - message > self.max_tags
-                out.append(LINE_TOO_LONG if too_long else part)
-        rest = buf[start:]
+                out.append(LineTooLong(size if part is line else len(part) + 1)
+                           if too_long else part)
+            self.ignored_bytes += unsaid if said else size
         if len(rest) > self.max_total:
-            self._discarding = True
+            self.discarded = len(rest)
             rest = b""
         self._pending = rest
         return out

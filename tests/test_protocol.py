@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from parser_tests.data import mask_match, msg_join, msg_split
 
 from ircish.protocol import (
-    LINE_TOO_LONG,
     LineBuffer,
+    LineTooLong,
     Message,
     ProtocolError,
     casefold,
@@ -99,7 +99,7 @@ def test_line_over_512_bytes_is_reported_not_processed() -> None:
     buf = LineBuffer()
     ok = b"PRIVMSG #a :" + b"x" * (510 - 12)
     assert buf.feed(ok + b"\r\n") == [ok]
-    assert buf.feed(ok + b"y\r\nPING z\r\n") == [LINE_TOO_LONG, b"PING z"]
+    assert buf.feed(ok + b"y\r\nPING z\r\n") == [LineTooLong(len(ok) + 3), b"PING z"]
 
 
 def test_tags_do_not_count_against_the_512_byte_limit() -> None:
@@ -112,7 +112,41 @@ def test_endless_line_is_discarded_with_bounded_memory() -> None:
     for _ in range(100):
         assert buf.feed(b"x" * 1000) == []
     assert len(buf._pending) <= buf.max_total
-    assert buf.feed(b"tail\r\nPING ok\r\n") == [LINE_TOO_LONG, b"PING ok"]
+    assert buf.feed(b"tail\r\nPING ok\r\n") == [LineTooLong(100_000 + 6), b"PING ok"]
+
+
+LONG = b"PRIVMSG #a :" + b"x" * 600
+
+
+@pytest.mark.parametrize(("data", "lines", "ignored_lines", "ignored_bytes"), [
+    (b"PING a\r\n", [b"PING a"], 0, 0),                   # the CR of CRLF is no bare CR
+    (b"\n" * 5, [], 5, 5),
+    (b"\r\n" * 5, [], 5, 10),
+    (b"   \r\n\t\n", [b"\t"], 1, 5),                       # only spaces: nothing said
+    (b"\x00\x00\x00\r\n", [], 1, 5),
+    (b"\r\r\r\n", [], 3, 4),                               # bare CRs end empty lines
+    (b"\rPING a\r\rPING b\r\n", [b"PING a", b"PING b"], 2, 2),
+    (LONG + b"\r\nPING z\n", [LineTooLong(len(LONG) + 2), b"PING z"], 0, 0),
+    (b"PING a\r" + LONG + b"\n", [b"PING a", LineTooLong(len(LONG) + 1)], 0, 0),
+    (b"PING a\r\nPING b", [b"PING a"], 0, 0),              # the rest waits for its LF
+], ids=repr)
+def test_every_byte_fed_is_accounted_for(data: bytes, lines: list[object],
+                                         ignored_lines: int, ignored_bytes: int) -> None:
+    buf = LineBuffer()
+    assert buf.feed(data) == lines
+    assert (buf.ignored_lines, buf.ignored_bytes, buf.discarded) == (
+        ignored_lines, ignored_bytes, 0)
+
+
+def test_an_unfinished_over_long_line_counts_what_it_threw_away() -> None:
+    buf = LineBuffer()
+    assert buf.feed(b"x" * 5000) == [] and buf.discarded == 0  # could still be legal
+    assert buf.feed(b"x" * 5000) == [] and buf.discarded == 10_000  # past 512 + 8191
+    assert buf.feed(b"x" * 5000) == [] and buf.discarded == 15_000
+    assert buf._pending == b""
+    assert buf.feed(b"x\r\n\n") == [LineTooLong(15_003)]
+    assert (buf.discarded, buf.ignored_lines, buf.ignored_bytes) == (0, 1, 1)
+    assert buf.feed(b"\n") == [] and buf.ignored_lines == 1  # counts are per feed
 
 
 def test_invalid_utf8_falls_back_to_latin1() -> None:

@@ -146,7 +146,7 @@ class Link:
             pinged = False
             for raw in frames.feed(data):
                 if not isinstance(raw, bytes):
-                    continue   # LINE_TOO_LONG: a broken server line, skipped
+                    continue   # LineTooLong: a broken server line, skipped
                 try:
                     msg = parse_line(decode(raw))
                 except ProtocolError:

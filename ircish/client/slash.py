@@ -230,7 +230,8 @@ class Catalog:
                 aliases = tuple(a for a in entry.aliases if self.client.get(a) is None)
                 self.client.add(Command(entry.name, entry.usage, entry.help, aliases,
                                         entry.min_params, entry.before_registration,
-                                        entry.oper_only, handler), "ircish.client")
+                                        entry.oper_only, entry.cost, handler),
+                                "ircish.client")
 
     def get(self, name: str) -> CommandSpec | None:
         return self.client.get(name) or self.server.get(name)

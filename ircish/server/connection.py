@@ -5,6 +5,9 @@ dispatches; replies and relayed lines go to outboxes and are flushed at the end 
 each chunk of input (`delivery_batch`). Lines wait in a backlog while flood control
 holds them back; the reader keeps reading meanwhile, so a client whose unhandled
 input passes `recvq` is dropped (`Excess Flood`) instead of hiding in kernel buffers.
+Every byte read counts: empty lines and over-long ones wait in the backlog too (as
+`Unheard` runs, a token a line, their bytes toward `recvq`), a command costs what its
+spec says, and a line still unfinished after ENDLESS_LINE bytes is a flood.
 Any thread may ask a connection to end (`terminate`); only the reader thread cleans up,
 in `run`'s `finally`, so a client leaves the rooms and the nick table exactly once
 whatever killed it.
@@ -18,17 +21,10 @@ import ssl
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..protocol import (
-    CLIENT_MAX_TAGS,
-    LINE_TOO_LONG,
-    LineBuffer,
-    LineTooLong,
-    ProtocolError,
-    decode,
-    parse_line,
-)
+from ..protocol import CLIENT_MAX_TAGS, LineBuffer, ProtocolError, decode, parse_line
 from . import errors
 from .context import Context
 from .flood import TokenBucket
@@ -44,6 +40,18 @@ log = logging.getLogger(__name__)
 
 RECV_SIZE = 16384
 BATCH_LINES = 64  # input lines whose output is committed and sent together
+ENDLESS_LINE = 2 << 20  # an unfinished line this long is a flood, not a mistake
+
+
+@dataclass(slots=True)
+class Unheard:
+    """A run of input lines that reach no command: empty ones (no answer) or over-long
+    ones (one 417 for the whole run). Each line costs a token, and `size` bytes count
+    toward `recvq` while the run waits, as a line's would."""
+
+    lines: int
+    size: int
+    too_long: bool
 
 
 class Connection:
@@ -62,7 +70,7 @@ class Connection:
         self.connected_at = time.monotonic()
         self.last_heard = self.connected_at   # monotonic time of the last input
         self.ping_sent = False
-        self.backlog: deque[bytes | LineTooLong] = deque()  # read, not yet handled
+        self.backlog: deque[bytes | Unheard] = deque()  # read, not yet handled
         self.backlog_bytes = 0
         s = server.settings
         self.bucket = (TokenBucket(s.flood_rate, s.flood_burst, self.connected_at)
@@ -124,9 +132,7 @@ class Connection:
                     break
                 self.last_heard = time.monotonic()
                 self.ping_sent = False
-                for line in self.lines.feed(data):
-                    self.backlog.append(line)
-                    self.backlog_bytes += len(line) if isinstance(line, bytes) else 0
+                self._take_in(data)
         except ConnectionResetError:
             reason = "Connection reset by peer"
         except ssl.SSLError as exc:
@@ -138,6 +144,32 @@ class Connection:
             reason = "Internal error"
         finally:
             self.server.disconnect(self, self._close_reason or reason)
+
+    def _take_in(self, data: bytes) -> None:
+        """Frame `data` into the backlog, every byte of it accounted for."""
+        frames = self.lines
+        backlog = self.backlog
+        for line in frames.feed(data):
+            if isinstance(line, bytes):
+                backlog.append(line)
+                self.backlog_bytes += len(line)
+            else:
+                self._hold_unheard(1, line.size, too_long=True)
+        if frames.ignored_lines and self.bucket is not None:  # else they cost nothing
+            self._hold_unheard(frames.ignored_lines, frames.ignored_bytes, too_long=False)
+        if frames.discarded > ENDLESS_LINE:
+            self.terminate("Excess Flood")
+
+    def _hold_unheard(self, lines: int, size: int, too_long: bool) -> None:
+        """Queue a run of unheard lines, joining the run before it if of the same kind
+        (so a stream of over-long lines draws one 417 per wait, not one per line)."""
+        last = self.backlog[-1] if self.backlog else None
+        if isinstance(last, Unheard) and last.too_long == too_long:
+            last.lines += lines
+            last.size += size
+        else:
+            self.backlog.append(Unheard(lines, size, too_long))
+        self.backlog_bytes += size
 
     def _work_off_backlog(self) -> float | None:
         """Handle the lines that flood control allows now, their output committed and
@@ -161,7 +193,15 @@ class Connection:
                     line = backlog.popleft()
                     if isinstance(line, bytes):
                         self.backlog_bytes -= len(line)
-                    self.handle(line)
+                        cost = self.handle(line)
+                    else:
+                        self.backlog_bytes -= line.size
+                        cost = line.lines
+                        if line.too_long:
+                            self.ctx.reply(errors.InputTooLong.numeric,
+                                           errors.InputTooLong.text)
+                    if cost > 1 and bucket is not None:
+                        bucket.charge(cost - 1)
         return None
 
     def _readable_within(self, seconds: float) -> bool:
@@ -171,24 +211,21 @@ class Connection:
             self._poller.register(self.sock.fileno(), select.POLLIN)
         return bool(self._poller.poll(max(1, int(seconds * 1000))))
 
-    def handle(self, line: bytes | LineTooLong) -> None:
+    def handle(self, line: bytes) -> int:
+        """Handle one line; returns its cost in flood-control tokens."""
         ctx = self.ctx
-        if line is LINE_TOO_LONG:
-            ctx.reply(errors.InputTooLong.numeric, errors.InputTooLong.text)
-            return
-        assert isinstance(line, bytes)
         text = decode(line)
         try:
             msg = (self.server.registry.parse_slash(text) if text.startswith("/")
                    else parse_line(text))
         except ProtocolError:
-            return  # nothing that names a command: nothing to answer
+            return 1  # nothing that names a command: nothing to answer
         try:
             label = msg.tags.get("label") if msg.tags else None
             if label and "labeled-response" in self.user.caps and "batch" in self.user.caps:
                 with labeled_response(self.outbox, label, self.server.settings.server_name):
-                    self.server.registry.dispatch(ctx, msg)
-            else:
-                self.server.registry.dispatch(ctx, msg)
+                    return self.server.registry.dispatch(ctx, msg)
+            return self.server.registry.dispatch(ctx, msg)
         except Exception:
             log.exception("command %s from %s failed", msg.command, self.user.nick)
+            return 1

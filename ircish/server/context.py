@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from ..protocol import Message
+from ..protocol import Message, casefold, split_list
 from . import errors
 from .replies import numeric_line, numeric_lines
 
@@ -123,6 +123,20 @@ class Context:
             except errors.IrcError as exc:
                 if not quiet:
                     self.reply_error(exc)
+
+    def targets(self, param: str, most: int) -> list[str]:
+        """The items of a list parameter (`#a,#b`), each once (casefolded), and at most
+        `most` of them, as TARGMAX advertises: more is 407 and nothing is answered."""
+        seen: set[str] = set()
+        found = []
+        for item in split_list(param):
+            key = casefold(item)
+            if key not in seen:
+                seen.add(key)
+                found.append(item)
+        if len(found) > most:
+            raise errors.TooManyTargets(param[:64])
+        return found
 
     # --- ending the connection ------------------------------------------------------
 

@@ -2,7 +2,10 @@
 
 A client may send `burst` lines at once, then `rate` lines a second. Lines beyond
 that are not dropped: the connection's reader simply waits before handling them, so
-a fast typist or a paste slows down while everyone else goes on undisturbed. Pure
+a fast typist or a paste slows down while everyone else goes on undisturbed. A line
+that costs more (a command with much output, a run of empty lines) is let through
+with one token and then `charge`s the rest: the bucket goes into debt, and the next
+line waits until it is paid back. Pure
 arithmetic on times the caller passes in, so it is tested without clocks or sockets.
 """
 from __future__ import annotations
@@ -29,6 +32,10 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+    def charge(self, cost: float) -> None:
+        """Spend `cost` more tokens after the fact, into debt if need be."""
+        self.tokens -= cost
 
     def wait(self, now: float) -> float:
         """Seconds until the next token."""

@@ -69,10 +69,11 @@ class Registry(CommandTable[Command]):
                 module = _import_plugin(f"{tag}.{path.stem}", path, by_name=False)
                 self.add_module(module, path)
 
-    def dispatch(self, ctx: Context, msg: Message) -> None:
+    def dispatch(self, ctx: Context, msg: Message) -> int:
         """Run one message's command, answering the generic errors here so handlers
         start at their real work (and 481 for operator-only commands). Domain errors
-        become their numerics."""
+        become their numerics. Returns what the command costs its sender in flood
+        control tokens (its spec's `cost`; 1 for an unknown command)."""
         cmd = self.get(msg.command)
         try:
             if cmd is None:
@@ -90,6 +91,7 @@ class Registry(CommandTable[Command]):
             cmd.handler(ctx, *params)
         except errors.IrcError as exc:
             ctx.reply_error(exc)
+        return 1 if cmd is None else cmd.cost
 
 
 def _missing_params(cmd: Command, params: list[str]) -> bool:

@@ -53,7 +53,7 @@ def isupport_tokens(ctx: Context) -> list[str]:
         f"CHANLIMIT=#:{s.max_rooms_per_user}", f"CHANNELLEN={s.room_length}",
         f"NICKLEN={s.nick_length}", f"TOPICLEN={s.topic_length}", f"PREFIX={PREFIXES}",
         f"TARGMAX=PRIVMSG:{s.max_targets},NOTICE:{s.max_targets},TAGMSG:{s.max_targets},"
-        f"JOIN:,PART:,KICK:,NAMES:1,WHOIS:1,MONITOR:",
+        f"JOIN:,PART:,KICK:,NAMES:{s.max_targets},WHOIS:1,MONITOR:",
         f"MAXTARGETS={s.max_targets}", "SAFELIST", "STATUSMSG=@+", "CHANMODES=b,k,l,imnst",
         f"MODES={MODES_PER_LINE}", f"MAXLIST=b:{s.max_bans}", f"WHOWAS={s.whowas_size}",
         "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
