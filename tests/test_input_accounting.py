@@ -54,16 +54,20 @@ def assert_dropped_alone(server: Server, junk: Client, watcher: Client,
     wait_until(lambda: server.nicks.get("junk") is None)
 
 
+@pytest.mark.parametrize("flood_control", [True, False], ids=["fakelag", "no-fakelag"])
 @pytest.mark.parametrize(("chunk", "answers"), [
     (b"\n" * 65536, set()),
     (b"\r\n" * 32768, set()),
     (b"     \r\n" * 9000, set()),
     (b"\x00\x00\r\n" * 16000, set()),
     (LONG_LINE * 100, {TOO_LONG}),
-], ids=["LF", "CRLF", "spaces", "NULs", "over-long"])
+    (b"PING :x\r\n" + b"\r\n" * 200, {f":{S} PONG {S} :x"}),
+], ids=["LF", "CRLF", "spaces", "NULs", "over-long", "commands-among-junk"])
 def test_a_stream_of_lines_that_say_nothing_is_excess_flood(
-        start_server, chunk: bytes, answers: Set[str]) -> None:
-    server = start_server()
+        start_server, chunk: bytes, answers: Set[str], flood_control: bool) -> None:
+    """Slowed by flood control, dropped by its held-back bytes; without flood control
+    (a memory and CPU bound, not a rate limit) by a run of lines that reach no command."""
+    server = start_server(flood_control=flood_control)
     junk, watcher = pair(server)
     stream(junk, chunk, most=50)  # 16 KiB held back is enough
     assert_dropped_alone(server, junk, watcher, answers)

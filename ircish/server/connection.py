@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 RECV_SIZE = 16384
 BATCH_LINES = 64  # input lines whose output is committed and sent together
 ENDLESS_LINE = 2 << 20  # an unfinished line this long is a flood, not a mistake
+JUNK_RUN = 100  # lines in a row that reach no command (empty, blank, over-long): a flood
 
 
 @dataclass(slots=True)
@@ -72,6 +73,7 @@ class Connection:
         self.ping_sent = False
         self.backlog: deque[bytes | Unheard] = deque()  # read, not yet handled
         self.backlog_bytes = 0
+        self.junk_run = 0    # lines in a row that reached no command (see _take_in)
         s = server.settings
         self.bucket = (TokenBucket(s.flood_rate, s.flood_burst, self.connected_at)
                        if s.flood_control else None)
@@ -149,15 +151,22 @@ class Connection:
         """Frame `data` into the backlog, every byte of it accounted for."""
         frames = self.lines
         backlog = self.backlog
+        heard = too_long = 0
         for line in frames.feed(data):
             if isinstance(line, bytes):
                 backlog.append(line)
                 self.backlog_bytes += len(line)
+                heard += 1
             else:
                 self._hold_unheard(1, line.size, too_long=True)
-        if frames.ignored_lines and self.bucket is not None:  # else they cost nothing
+                too_long += 1
+        if frames.ignored_lines and self.bucket is not None:  # else they cost no token
             self._hold_unheard(frames.ignored_lines, frames.ignored_bytes, too_long=False)
-        if frames.discarded > ENDLESS_LINE:
+        # Flood control or not, a stream of lines that say nothing is not a client
+        # talking: a run of them (reset by a chunk that holds a command) ends it.
+        junk = frames.ignored_lines + too_long
+        self.junk_run = junk if heard else self.junk_run + junk
+        if frames.discarded > ENDLESS_LINE or self.junk_run > JUNK_RUN:
             self.terminate("Excess Flood")
 
     def _hold_unheard(self, lines: int, size: int, too_long: bool) -> None:
