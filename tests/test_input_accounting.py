@@ -162,3 +162,29 @@ def test_a_costly_command_spends_more_of_the_burst(start_server) -> None:
         junk.send("PING :end")
         junk.expect_exact(*(answer if names else [f":{S} PONG {S} :p"]), f":{S} PONG {S} :end")
     junk.close()
+
+
+def test_a_client_that_does_not_read_its_replies_is_slowed_not_dropped(start_server) -> None:
+    """200 HELPs (~800 KB of answers) at a client that reads nothing: past half its
+    SendQ (64 KiB) the server takes no more of its commands until it reads, so it gets
+    every answer, late, instead of `SendQ exceeded`."""
+    server = start_server(sendq=65536, socket_sndbuf=4096, flood_control=False)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: no scaling
+    sock.connect(server.address)
+    sock.settimeout(10)
+    sock.sendall(b"NICK junk\r\nUSER junk 0 * :Junk\r\n")
+    received = b""
+    while b" 422 junk " not in received and b" 376 junk " not in received:
+        received += sock.recv(65536)
+    sock.sendall(b"HELP\r\n" * 200 + b"PING :done\r\n")
+    connection = next(c for c in server.connections if c.user.nick == "junk")
+    wait_until(lambda: connection.outbox.backed_up)
+    assert len(connection.backlog) > 100  # held back, not run: the server waits for us
+    received = b""
+    while not received.endswith(b"PONG irc.test :done\r\n"):
+        chunk = sock.recv(65536)
+        assert chunk, received[-300:]  # not closed on us (SendQ exceeded)
+        received += chunk
+    assert received.count(b" 706 junk * :End of /HELP\r\n") == 200
+    sock.close()

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 RECV_SIZE = 16384
 BATCH_LINES = 64  # input lines whose output is committed and sent together
 ENDLESS_LINE = 2 << 20  # an unfinished line this long is a flood, not a mistake
+BACKED_UP_WAIT = 0.05  # seconds between looks at an outbox too full to take more replies
 JUNK_RUN = 100  # lines in a row that reach no command (empty, blank, over-long): a flood
 
 
@@ -197,6 +198,8 @@ class Connection:
                         self.outbox.flush()
                     if not backlog or self.closing:
                         break
+                    if self.outbox.backed_up:
+                        return BACKED_UP_WAIT  # its replies are not being read: slow it
                     if bucket is not None and not bucket.take(time.monotonic()):
                         return bucket.wait(time.monotonic())
                     line = backlog.popleft()

@@ -182,6 +182,16 @@ class Outbox:
     def closed(self) -> bool:
         return self._state == CLOSED
 
+    @property
+    def backed_up(self) -> bool:
+        """Over half its SendQ is queued or staged by this thread: its reader takes no
+        new command until the client has read some. (`_size` is read without the lock:
+        a hint; the staged lines are this thread's own, usually none or a few.)"""
+        stage = staging.stage
+        staged = stage.get(self) if stage else None
+        queued = self._size + (sum(map(len, staged)) if staged else 0)
+        return queued > self.limit >> 1
+
     def put(self, data: bytes) -> None:
         """Queue a line: staged in the current batch, or committed and sent now."""
         stage = staging.stage
