@@ -61,12 +61,15 @@ class Peer:
     def environment(self) -> dict[str, str] | None:
         return None  # the benchmark's own
 
+    def folder(self) -> Path | None:
+        return None  # the benchmark's own working directory
+
     def start(self) -> None:
         self.port = free_port()
         with open(self.tmp / f"{self.name}.log", "wb") as log:  # the child keeps its copy
             self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
                                          stdin=subprocess.DEVNULL, preexec_fn=_raise_limits,
-                                         env=self.environment())
+                                         env=self.environment(), cwd=self.folder())
         wait_listening(self.port, self.proc)
 
     @property
@@ -129,6 +132,13 @@ class IrcishAt(Ircish):
             link = self.checkout.joinpath(*package.split("."))
             if package and not link.exists():
                 link.symlink_to(self.checkout / folder, target_is_directory=True)
+        # `python -m` puts its working directory first on sys.path: run from the
+        # checkout, and make sure that is the code that runs.
+        found = subprocess.run([sys.executable, "-c", "import ircish; print(ircish.__file__)"],
+                               env=self.environment(), cwd=self.folder(), check=True,
+                               capture_output=True, text=True).stdout.strip()
+        if not found.startswith(str(self.checkout)):
+            raise RuntimeError(f"{self.name}: would run {found}, not the checkout")
 
     def cleanup(self) -> None:
         subprocess.run(["git", "worktree", "remove", "--force", str(self.checkout)],
@@ -136,6 +146,9 @@ class IrcishAt(Ircish):
 
     def environment(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(self.checkout)}  # ahead of the installed one
+
+    def folder(self) -> Path:
+        return self.checkout
 
 
 class Ngircd(Peer):
