@@ -59,6 +59,7 @@ class Link:
         self._lock = threading.Lock()    # guards _sock and every write to it
         self._stop = threading.Event()
         self._connected = False          # reader thread only: got as far as TCP this time
+        self._refused: str | None = None # reader thread only: why trying again is no use
         self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
 
     # --- called from the UI thread ------------------------------------------------
@@ -104,6 +105,9 @@ class Link:
             self._close()
             if self._stop.is_set():
                 break
+            if self._refused is not None:  # the same answer would come again
+                self.deliver(LinkState("disconnected", f"{self._refused}; not retrying"))
+                return
             attempt = 0 if registered else attempt + 1
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             what = "Connection lost" if self._connected else f"Cannot connect to {where}"
@@ -178,6 +182,9 @@ class Link:
         elif msg.command == "001":
             self.nick = msg.params[0]
             return True
+        elif msg.command == "464" and not registered:
+            self._refused = ("Wrong server password" if self.password is not None
+                             else "The server wants a password (ircish --password)")
         elif msg.command in ("433", "432") and not registered:
             self.nick = (self.nick + "_") if msg.command == "433" else "ircish_user"
             self.send(Message("NICK", [self.nick]))
