@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -123,10 +123,14 @@ class Command(CommandSpec):
 
     handler: Handler = field(default=lambda *args: None, repr=False, compare=False)
 
+    @classmethod
+    def carrying(cls, spec: CommandSpec, handler: Handler) -> Command:
+        """`spec` carried out by `handler`."""
+        return cls(**_spec_values(spec), handler=handler)
+
     @property
     def spec(self) -> CommandSpec:
-        return CommandSpec(self.name, self.usage, self.help, self.aliases, self.min_params,
-                           self.before_registration, self.oper_only, self.cost)
+        return CommandSpec(**_spec_values(self))
 
     def __call__(self, *args: Any) -> None:
         self.handler(*args)
@@ -141,12 +145,13 @@ def command(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str
                      cost=cost)
 
     def wrap(handler: Handler) -> Command:
-        return Command(**{f: getattr(spec, f) for f in _SPEC_FIELDS}, handler=handler)
+        return Command.carrying(spec, handler)
     return wrap
 
 
-_SPEC_FIELDS = ("name", "usage", "help", "aliases", "min_params", "before_registration",
-                "oper_only", "cost")
+def _spec_values(spec: CommandSpec) -> dict[str, Any]:
+    """A spec's fields by name (a Command's, without its handler)."""
+    return {f.name: getattr(spec, f.name) for f in fields(CommandSpec)}
 
 
 class CommandTable(Generic[C]):

@@ -13,6 +13,7 @@ plugins work without a client change.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -228,10 +229,8 @@ class Catalog:
             entry = self.server.get(name)
             if entry is not None:   # the client's own commands keep their names (QUERY, ME)
                 aliases = tuple(a for a in entry.aliases if self.client.get(a) is None)
-                self.client.add(Command(entry.name, entry.usage, entry.help, aliases,
-                                        entry.min_params, entry.before_registration,
-                                        entry.oper_only, entry.cost, handler),
-                                "ircish.client")
+                own = Command.carrying(dataclasses.replace(entry, aliases=aliases), handler)
+                self.client.add(own, "ircish.client")
 
     def get(self, name: str) -> CommandSpec | None:
         return self.client.get(name) or self.server.get(name)

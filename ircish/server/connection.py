@@ -210,8 +210,7 @@ class Connection:
                         self.backlog_bytes -= line.size
                         cost = line.lines
                         if line.too_long:
-                            self.ctx.reply(errors.InputTooLong.numeric,
-                                           errors.InputTooLong.text)
+                            self.ctx.reply_error(errors.InputTooLong())
                     if cost > 1 and bucket is not None:
                         bucket.charge(cost - 1)
         return None
