@@ -1,0 +1,22 @@
+"""Storage: the interface the server speaks (`base.Store`) and its implementations —
+`SqliteStore` (the embedded default, `sqlite.py`) and `NullStore` (`--no-history`)."""
+from __future__ import annotations
+
+from .base import (
+    MESSAGE_COMMANDS,
+    Record,
+    Ref,
+    RoomRecord,
+    SavedBan,
+    SearchQuery,
+    Store,
+    StoreError,
+    UnknownMessage,
+    WriterStats,
+    conversation_key,
+)
+from .null import NullStore
+
+__all__ = ["MESSAGE_COMMANDS", "NullStore", "Record", "Ref", "RoomRecord", "SavedBan",
+           "SearchQuery", "Store", "StoreError", "UnknownMessage", "WriterStats",
+           "conversation_key"]
