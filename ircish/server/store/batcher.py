@@ -127,6 +127,7 @@ class Batcher:
         self._done_seq = 0         # ... of them committed or given up on
         self._urgent = False       # a reader waits: commit now
         self._prune_now = False
+        self._prune_waiters: list[threading.Event] = []
         self._stopping = False
         self._closed = False
         self._stats = WriterStats()
@@ -180,10 +181,17 @@ class Batcher:
                 self._done.wait(left)
             return True
 
-    def prune_soon(self) -> None:
+    def prune_soon(self) -> threading.Event:
+        """Start a pruning pass now; the event is set when it has ended."""
+        ended = threading.Event()
         with self._lock:
+            if self._stopping:
+                ended.set()
+                return ended
             self._prune_now = True
+            self._prune_waiters.append(ended)
             self._work.notify()
+        return ended
 
     @property
     def skew_ms(self) -> int:
@@ -229,6 +237,7 @@ class Batcher:
     def _run(self) -> None:
         next_prune = time.monotonic() + self._pruning.every_s
         pruner: Iterator[int] | None = None
+        ending: list[threading.Event] = []    # set when the running pass ends
         while True:
             batch, upto, stopping = self._take(pruner is not None, next_prune)
             committed = self._commit(batch) if batch else 0
@@ -242,13 +251,20 @@ class Batcher:
                     self._recent.append(len(batch))
                 self._done.notify_all()
                 if stopping and not self._queue:
-                    return
-                prune_now, self._prune_now = self._prune_now, False
-            if pruner is None and (prune_now or time.monotonic() >= next_prune):
-                pruner = self._prune()
+                    break
+                if pruner is None and (self._prune_now or time.monotonic() >= next_prune):
+                    pruner = self._prune()
+                    ending, self._prune_waiters = self._prune_waiters, []
+                    self._prune_now = False
             if pruner is not None and next(pruner, None) is None:
                 pruner = None
                 next_prune = time.monotonic() + self._pruning.every_s
+                for event in ending:
+                    event.set()
+        with self._lock:
+            ending += self._prune_waiters
+        for event in ending:
+            event.set()
 
     def _commit(self, batch: list[Op]) -> int:
         """One transaction for the whole batch; the number of writes committed."""

@@ -170,13 +170,13 @@ def open_database(data_dir: Path, migrations: list[list[str]] | None = None) -> 
 
 
 def _check_dir(data_dir: Path) -> None:
+    if data_dir.exists() and not data_dir.is_dir():
+        raise StoreError(f"data directory {data_dir} is not a directory")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create data directory {data_dir}: "
                          f"{exc.strerror or exc}") from None
-    if not data_dir.is_dir():
-        raise StoreError(f"data directory {data_dir} is not a directory")
     try:   # a real write, not os.access: it is what SQLite will need (WAL, shm files)
         with tempfile.TemporaryFile(dir=data_dir):
             pass
@@ -238,7 +238,7 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
         rows = conn.execute("PRAGMA quick_check(5)").fetchall()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is damaged: {exc} (restore it from a backup)") from None
-    problems = [str(row[0]) for row in rows]
+    problems = [" ".join(str(row[0]).split()) for row in rows]
     if problems != ["ok"]:
         raise StoreError(f"{path} is damaged: {'; '.join(problems)[:300]} "
                          "(restore it from a backup)")

@@ -125,8 +125,8 @@ class SqliteStore:
     def _on_writer(self, fn: Callable[[sqlite3.Connection], object]) -> None:
         self._batcher.put(OnWriter(fn))
 
-    def _prune_now(self) -> None:
-        self._batcher.prune_soon()
+    def _prune_now(self, timeout: float = 10.0) -> bool:
+        return self._batcher.prune_soon().wait(timeout)
 
     # --- reads ----------------------------------------------------------------------------
 
