@@ -7,7 +7,8 @@ each `make bench` run fills its own and removes it (`Filled.remove`).
 
 What is in it, so that the figures mean something:
 - 10 rooms and 200 private conversations; the measured room (`ROOM`) holds 40% of the
-  rows, the other rooms 50%, private messages 10%.
+  rows, the other rooms 50%, private messages 10%. Only history is filled: the rooms
+  themselves are made by whoever joins them.
 - In rooms, 2% of the rows are JOIN/PART events (kept for event-playback; CHATHISTORY
   without it skips them) and 2% NOTICEs; the rest PRIVMSGs of 500 senders.
 - Texts of 4 to 14 words drawn from a Zipf-distributed vocabulary of 5,000 made-up words,
@@ -30,7 +31,7 @@ from ircish.protocol import casefold
 from ircish.server.archive import open_store
 from ircish.server.config import Settings
 from ircish.server.events import new_msgid
-from ircish.server.store import Record, RoomRecord, Store, conversation_key
+from ircish.server.store import Record, Store, conversation_key
 
 ROOM = "#history"
 ROOM_KEY = casefold(ROOM)
@@ -114,9 +115,6 @@ def fill(rows: int, seed: int = 1, parent: Path | None = None) -> Filled:
     msgids: list[str] = []
     try:
         now_ms = int(time.time() * 1000)
-        created = now_ms // 1000 - SPAN_MS // 1000
-        for name in [ROOM, *OTHER_ROOMS]:
-            store.save_room(casefold(name), RoomRecord(name=name, created=created, modes="nt"))
         pairs = [(rng.choice(SENDERS), rng.choice(SENDERS)) for _ in range(200)]
         first_ms = now_ms - SPAN_MS
         room_messages = 0
