@@ -147,6 +147,7 @@ class Server:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        self.archive.shutting_down()
         for listener in self._listeners:
             try:
                 listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
