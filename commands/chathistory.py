@@ -95,7 +95,7 @@ def history(ctx: Context, sub: str, target: str, ref_params: list[str], limit_pa
 
     records = read_store(query, _failed(sub, room.name), Fail(
         "CHATHISTORY", "MESSAGE_ERROR", sub, room.name,
-        *(p for p in ref_params if p.lower().startswith("msgid=")),
+        *(safe(p) for p in ref_params if p.lower().startswith("msgid=")),
         text="No such message in this history"))
     send_records(ctx, "chathistory", [room.name], records)
 
