@@ -288,7 +288,7 @@ def test_subcommands_and_parameters(capped) -> None:
 def test_events_come_back_only_with_event_playback(capped) -> None:
     """A room's life as bob saw it live, his JOIN to dave's QUIT: all of it for a
     client with draft/event-playback, only the PRIVMSG and NOTICE without."""
-    bob = capped("bob", EVENTS)
+    bob = capped("bob", EVENTS + " extended-join")  # JOINs from history extended too
     bob.send("JOIN #life")
     live = [line for line in bob.collect(" 366 ") if " JOIN " in line]
     carol = capped("carol", "message-tags")
@@ -310,6 +310,7 @@ def test_events_come_back_only_with_event_playback(capped) -> None:
     assert [line.split(" ")[2] for line in live] == [
         "JOIN", "JOIN", "MODE", "TOPIC", "TAGMSG", "NOTICE", "PRIVMSG", "NICK", "PART",
         "JOIN", "KICK", "JOIN", "QUIT"]
+    assert live[1].endswith(" JOIN #life * :Test User")
     assert batch(bob, "CHATHISTORY LATEST #life * 50") == ("#life", live)
     plain = capped("erin", FULL)  # the same tag profile as bob: the same bytes
     plain.join("#life")
