@@ -303,3 +303,21 @@ def test_a_record_that_cannot_be_stored_does_not_take_others_with_it(store: Sqli
     assert (stats.committed, stats.dropped) == (2, 1)
     store.append(rec("good3", 4))       # the writer carries on
     assert ids(store.latest(ROOM, None, 10, True)) == ["good1", "good2", "good3"]
+
+
+def test_search_words_as_the_index_splits_them(store: SqliteStore) -> None:
+    store.append(rec("m1", 1, text="the foo-bar thing, naïve"))
+    store.append(rec("m2", 2, text="foo and bar apart"))
+    for i in range(300):             # more words beginning "zq" than a lookup expands
+        store.append(rec(f"z{i}", 10 + i, text=f"zq{i:03d}x"))
+
+    def find(text: str, limit: int = 100) -> list[str]:
+        return ids(store.search(SearchQuery(keys=[ROOM], text=text, limit=limit)))
+
+    assert find("foo-bar") == ["m1", "m2"]          # two words, each a prefix, AND-ed
+    assert find("NAÏVE") == ["m1"]
+    assert find("naive") == ["m1"]
+    assert find("zq", limit=3) == ["z297", "z298", "z299"]   # FTS5's own prefix expansion
+    assert find("zq150") == ["z150"]
+    assert find("zq15") == [f"z{i}" for i in range(150, 160)]
+    assert find("zq999") == []

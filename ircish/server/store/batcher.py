@@ -163,6 +163,8 @@ class Batcher:
         self._overflow_log = Throttled()
         self._error_log = Throttled()
         high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
+        for statement in schema.SCRATCH:
+            conn.execute(statement)
         self._high_ms: int = high
         self._skew_ms: int = skew
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -354,6 +356,9 @@ class Batcher:
             _insert_rows(conn, good)
         conn.execute("RELEASE run")
         conn.execute(schema.INDEX_NEW, (last_id,))
+        conn.execute(schema.NEW_TERMS[0], (last_id,))
+        for statement in schema.NEW_TERMS[1:]:
+            conn.execute(statement)
         return high, skew
 
     def _apply(self, op: Op) -> None:
