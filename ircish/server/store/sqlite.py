@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from . import schema
 from .base import (
@@ -81,6 +82,7 @@ class SqliteStore:
         self._pool_lock = threading.Lock()
         self._closed = False
         self._read_errors = Throttled()
+        self._lock_file: IO[bytes] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, *, flush_ms: int = 100,
@@ -88,9 +90,16 @@ class SqliteStore:
              queue_limit: int = 200_000) -> SqliteStore:
         """Open (creating if need be) the store in `data_dir`. Raises StoreError with one
         line naming the file or directory when it cannot be used."""
-        writer = schema.open_database(data_dir)
-        return cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
-                   pruning=Pruning(max_age_s, max_per_target), queue_limit=queue_limit)
+        lock = schema.lock_dir(data_dir)
+        try:
+            writer = schema.open_database(data_dir)
+            store = cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
+                        pruning=Pruning(max_age_s, max_per_target), queue_limit=queue_limit)
+        except BaseException:
+            lock.close()
+            raise
+        store._lock_file = lock
+        return store
 
     def close(self) -> None:
         with self._pool_lock:
@@ -102,6 +111,8 @@ class SqliteStore:
             for conn in self._opened:
                 conn.close()
             self._opened.clear()
+        if self._lock_file is not None:
+            self._lock_file.close()
 
     # --- writes: queued -----------------------------------------------------------------
 
