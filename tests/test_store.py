@@ -321,3 +321,30 @@ def test_search_words_as_the_index_splits_them(store: SqliteStore) -> None:
     assert find("zq150") == ["z150"]
     assert find("zq15") == [f"z{i}" for i in range(150, 160)]
     assert find("zq999") == []
+
+
+def test_reads_racing_close_get_answers_or_nothing(tmp_path: Path) -> None:
+    store = SqliteStore.open(tmp_path, flush_ms=5)
+    store.append(rec("m", 1))
+    errors: list[BaseException] = []
+    answers: list[int] = []
+    go = threading.Event()
+
+    def read() -> None:
+        go.set()
+        try:
+            for _ in range(2000):
+                answers.append(len(store.latest(ROOM, None, 5, True)))
+                store.append(rec("more", 2))
+        except BaseException as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for t in threads:
+        t.start()
+    go.wait()
+    store.close()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert answers[-1] == 0                      # after close: nothing, quietly
+    assert set(answers) <= set(range(6))

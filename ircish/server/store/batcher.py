@@ -243,10 +243,6 @@ class Batcher:
             self._work.notify()
         return ended
 
-    @property
-    def skew_ms(self) -> int:
-        return self._skew_ms
-
     def stats(self) -> WriterStats:
         with self._lock:
             s = self._stats
@@ -285,6 +281,15 @@ class Batcher:
             return batch, self._queued_seq, self._stopping
 
     def _run(self) -> None:
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:     # a bug, not a database error: log it, keep writing
+                log.exception("store: the writer failed; carrying on")
+                time.sleep(1.0)
+
+    def _loop(self) -> None:
         next_prune = time.monotonic() + self._pruning.every_s
         pruner: Iterator[int] | None = None
         ending: list[threading.Event] = []    # set when the running pass ends
