@@ -303,3 +303,48 @@ def test_a_record_that_cannot_be_stored_does_not_take_others_with_it(store: Sqli
     assert (stats.committed, stats.dropped) == (2, 1)
     store.append(rec("good3", 4))       # the writer carries on
     assert ids(store.latest(ROOM, None, 10, True)) == ["good1", "good2", "good3"]
+
+
+def test_search_words_as_the_index_splits_them(store: SqliteStore) -> None:
+    store.append(rec("m1", 1, text="the foo-bar thing, naïve"))
+    store.append(rec("m2", 2, text="foo and bar apart"))
+    for i in range(300):             # more words beginning "zq" than a lookup expands
+        store.append(rec(f"z{i}", 10 + i, text=f"zq{i:03d}x"))
+
+    def find(text: str, limit: int = 100) -> list[str]:
+        return ids(store.search(SearchQuery(keys=[ROOM], text=text, limit=limit)))
+
+    assert find("foo-bar") == ["m1", "m2"]          # two words, each a prefix, AND-ed
+    assert find("NAÏVE") == ["m1"]
+    assert find("naive") == ["m1"]
+    assert find("zq", limit=3) == ["z297", "z298", "z299"]   # FTS5's own prefix expansion
+    assert find("zq150") == ["z150"]
+    assert find("zq15") == [f"z{i}" for i in range(150, 160)]
+    assert find("zq999") == []
+
+
+def test_reads_racing_close_get_answers_or_nothing(tmp_path: Path) -> None:
+    store = SqliteStore.open(tmp_path, flush_ms=5)
+    store.append(rec("m", 1))
+    errors: list[BaseException] = []
+    answers: list[int] = []
+    go = threading.Event()
+
+    def read() -> None:
+        go.set()
+        try:
+            for _ in range(2000):
+                answers.append(len(store.latest(ROOM, None, 5, True)))
+                store.append(rec("more", 2))
+        except BaseException as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for t in threads:
+        t.start()
+    go.wait()
+    store.close()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert answers[-1] == 0                      # after close: nothing, quietly
+    assert set(answers) <= set(range(6))
