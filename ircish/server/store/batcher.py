@@ -323,6 +323,9 @@ class Batcher:
             if pruner is not None and next(pruner, None) is None:
                 pruner = None
                 next_prune = time.monotonic() + self._pruning.every_s
+                if self._pruning.deleted:
+                    log.info("store: pruned %d records", self._pruning.deleted)
+                    self._pruning.deleted = 0
                 for event in ending:
                     event.set()
         with self._lock:
