@@ -38,7 +38,8 @@ from .base import (
     UnknownMessage,
     WriterStats,
 )
-from .batcher import Batcher, ForgetRoom, OnWriter, Pruning, Redact, Throttled
+from .batcher import Batcher, ForgetRoom, OnWriter, Redact
+from .prune import Pruning, Throttled
 from .search import search as fts_search
 
 log = logging.getLogger(__name__)
