@@ -4,7 +4,7 @@ Why: SQLite has one writer at a time, and a commit costs a disk sync. With thous
 client threads each committing its own line, they would queue on the file lock and every
 PRIVMSG would wait for a disk. Here a write is an O(1) append to a deque under a lock that
 is never held across I/O; the writer takes everything queued, at least every `flush_ms`,
-and commits it in one transaction (`executemany`).
+and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`).
 
 Concurrency rule (the whole of it): `_lock` guards `_queue`, the sequence numbers and
 the figures in `_stats`; it is held only to move items in or out, never while SQLite
@@ -25,17 +25,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...protocol import casefold
+from . import schema
 from .base import Record, RoomRecord, WriterStats
+from .prune import Pruner, Pruning, Throttled
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY_S = 60.0
-PRUNE_STEP_ROWS = 2000          # rows deleted per transaction while pruning
 RECENT_BATCHES = 32
-LOG_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +57,69 @@ class OnWriter:
 
 Op = Record | Redact | RoomRecord | ForgetRoom | OnWriter
 
-# One statement per run of appends, its rows one JSON array: the FTS triggers then fire
-# inside a single statement (FTS5 flushes its pending terms at every statement savepoint,
-# which made `executemany` about three times slower), and SQLite runs the loop in C.
-_INSERT = """INSERT INTO messages (msgid, time_ms, target_key, sender_key, source, command,
-                                   params, text, tags, account, extended)
-             SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
-                    json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-                    json_extract(value, '$[4]'), json_extract(value, '$[5]'),
-                    json_extract(value, '$[6]'), json_extract(value, '$[7]'),
-                    json_extract(value, '$[8]'), json_extract(value, '$[9]'),
-                    json_extract(value, '$[10]')
-             FROM json_each(?) ORDER BY key"""
+# Many rows per INSERT statement, and few statements per batch: the sqlite3 module lets
+# go of the GIL around each statement step, and every time it takes it back it may wait
+# a whole switch interval (5 ms) while busy client threads run. `executemany` steps once
+# per row, and under load ran ten times slower than this. Chunk sizes are powers of two,
+# so a handful of statement texts, all cached, cover every batch size.
+_MAX_CHUNK = 4096
+_INSERT = """INSERT INTO messages (id, msgid, time_ms, target_key, sender_key, source,
+                                   command, params, text, tags, account, extended) VALUES """
+_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _SAVE_ROOM = """INSERT OR REPLACE INTO rooms (key, name, created, modes, password, user_limit,
                                               topic, topic_setter, topic_set_at, bans)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-def _row(r: Record) -> list[object]:
-    """A record as `_INSERT` reads it (arrays stay arrays: SQLite stores them as JSON)."""
-    return [r.msgid, r.time_ms, r.target_key, r.sender_key, r.source, r.command,
-            r.params, r.text, r.tags or None, r.account, r.extended]
+_quote = json.encoder.encode_basestring   # a str as a JSON string (C, no escaping of UTF-8)
 
 
-def _rows_json(run: list[Record]) -> str:
-    return json.dumps([_row(r) for r in run], ensure_ascii=False)
+def _strings(values: tuple[str, ...]) -> str:
+    """A JSON array of strings, the cheap way (json.dumps costs ~10x for two strings,
+    and the writer runs this for every record)."""
+    return "[" + ",".join(map(_quote, values)) + "]"
+
+
+def _row(row_id: int, r: Record) -> tuple[object, ...]:
+    return (row_id, r.msgid, r.time_ms, r.target_key, r.sender_key, r.source, r.command,
+            _strings(r.params), r.text,
+            "[" + ",".join(_strings(pair) for pair in r.tags) + "]" if r.tags else None,
+            r.account, None if r.extended is None else _strings(r.extended))
+
+
+def _chunk_limit(conn: sqlite3.Connection) -> int:
+    most = min(_MAX_CHUNK, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
+    return 1 << (most.bit_length() - 1)
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]], chunk: int) -> int:
+    """Insert `rows`; the number left out because SQLite cannot take them (text that
+    is not UTF-8: parameters are bound before a statement runs, so a chunk that fails
+    there has inserted nothing, and is retried without them)."""
+    left_out = start = 0
+    while start < len(rows):
+        size = min(chunk, 1 << ((len(rows) - start).bit_length() - 1))
+        part = rows[start:start + size]
+        start += size
+        try:
+            conn.execute(_INSERT + ",".join([_VALUES] * size), [v for row in part for v in row])
+        except UnicodeError:
+            good = [row for row in part if _storable(row)]
+            if len(good) == len(part):
+                raise
+            left_out += len(part) - len(good) + _insert_rows(conn, good, chunk)
+    return left_out
+
+
+def _storable(row: tuple[object, ...]) -> bool:
+    """Whether SQLite can take the row (its text is valid UTF-8: no lone surrogates)."""
+    try:
+        for value in row:
+            if isinstance(value, str):
+                value.encode()
+    except UnicodeError:
+        return False
+    return True
 
 
 def _room_row(room: RoomRecord) -> tuple[object, ...]:
@@ -90,36 +127,6 @@ def _room_row(room: RoomRecord) -> tuple[object, ...]:
     return (casefold(room.name), room.name, room.created, room.modes, room.key, room.limit,
             room.topic, room.topic_setter, room.topic_set_at,
             json.dumps(bans, ensure_ascii=False))
-
-
-class Throttled:
-    """A warning logged at most once per `every` seconds; the rest are counted."""
-
-    def __init__(self, every: float = LOG_EVERY_S) -> None:
-        self._every = every
-        self._last = -every
-        self._suppressed = 0
-        self._lock = threading.Lock()
-
-    def warning(self, msg: str, *args: object) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last < self._every:
-                self._suppressed += 1
-                return
-            self._last, suppressed, self._suppressed = now, self._suppressed, 0
-        if suppressed:
-            msg += f" ({suppressed} more since the last report)"
-        log.warning(msg, *args)
-
-
-@dataclass(slots=True)
-class Pruning:
-    max_age_s: float | None
-    max_per_target: int | None
-    every_s: float = PRUNE_EVERY_S
-    step_rows: int = PRUNE_STEP_ROWS
-    deleted: int = field(default=0)
 
 
 class Batcher:
@@ -147,7 +154,15 @@ class Batcher:
         self._bad_records = 0      # in the batch being committed
         self._overflow_log = Throttled()
         self._error_log = Throttled()
+        self._pruner = Pruner(conn, pruning, self._error_log)
         high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
+        for statement in schema.SCRATCH:
+            conn.execute(statement)
+        # Ids are given here, never reused (even after the newest row is deleted), so
+        # "the rows of this batch" is "ids above the last one before it".
+        self._next_id: int = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+        self._chunk = _chunk_limit(conn)
         self._high_ms: int = high
         self._skew_ms: int = skew
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -206,10 +221,6 @@ class Batcher:
             self._work.notify()
         return ended
 
-    @property
-    def skew_ms(self) -> int:
-        return self._skew_ms
-
     def stats(self) -> WriterStats:
         with self._lock:
             s = self._stats
@@ -248,6 +259,15 @@ class Batcher:
             return batch, self._queued_seq, self._stopping
 
     def _run(self) -> None:
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:     # a bug, not a database error: log it, keep writing
+                log.exception("store: the writer failed; carrying on")
+                time.sleep(1.0)
+
+    def _loop(self) -> None:
         next_prune = time.monotonic() + self._pruning.every_s
         pruner: Iterator[int] | None = None
         ending: list[threading.Event] = []    # set when the running pass ends
@@ -266,7 +286,7 @@ class Batcher:
                 if stopping and not self._queue:
                     break
                 if pruner is None and (self._prune_now or time.monotonic() >= next_prune):
-                    pruner = self._prune()
+                    pruner = self._pruner.run(self._skew_ms)
                     ending, self._prune_waiters = self._prune_waiters, []
                     self._prune_now = False
             if pruner is not None and next(pruner, None) is None:
@@ -283,6 +303,7 @@ class Batcher:
         """One transaction for the whole batch; the number of writes committed."""
         conn = self._conn
         high, skew = self._high_ms, self._skew_ms
+        next_id = self._next_id
         try:
             conn.execute("BEGIN")
             run: list[Record] = []
@@ -307,6 +328,7 @@ class Batcher:
             self._error_log.warning("store: a batch of %d writes was lost: %s",
                                     len(batch), exc)
             self._bad_records = 0
+            self._next_id = next_id
             return 0
         self._high_ms, self._skew_ms = high, skew
         committed, self._bad_records = len(batch) - self._bad_records, 0
@@ -321,19 +343,19 @@ class Batcher:
                 skew = max(skew, high - r.time_ms)
             else:
                 high = r.time_ms
-        try:
-            self._conn.execute(_INSERT, (_rows_json(run),))
-        except (ValueError, TypeError):
-            # A record that cannot be stored (not JSON, not UTF-8): the others still are.
-            good = []
-            for r in run:
-                try:
-                    _rows_json([r]).encode()
-                    good.append(r)
-                except (ValueError, TypeError) as exc:
-                    self._bad_records += 1
-                    self._error_log.warning("store: a record could not be stored: %r", exc)
-            self._conn.execute(_INSERT, (_rows_json(good),))
+        conn = self._conn
+        first = self._next_id
+        rows = [_row(i, r) for i, r in enumerate(run, first)]
+        self._next_id += len(rows)
+        left_out = _insert_rows(conn, rows, self._chunk)
+        if left_out:
+            self._bad_records += left_out
+            self._error_log.warning("store: %d record(s) could not be stored (not UTF-8)",
+                                    left_out)
+        conn.execute(schema.INDEX_NEW, (first - 1,))
+        conn.execute(schema.NEW_TERMS[0], (first - 1,))
+        for statement in schema.NEW_TERMS[1:]:
+            conn.execute(statement)
         return high, skew
 
     def _apply(self, op: Op) -> None:
@@ -347,83 +369,3 @@ class Batcher:
             conn.execute("DELETE FROM rooms WHERE key = ?", (op.key,))
         elif isinstance(op, OnWriter):
             op.fn(conn)
-
-    # --- pruning: a generator, one bounded transaction per step -----------------------
-
-    def _prune(self) -> Iterator[int]:
-        p = self._pruning
-        if p.max_age_s is not None:
-            yield from self._prune_by_age(int((time.time() - p.max_age_s) * 1000))
-        if p.max_per_target is not None:
-            yield from self._prune_by_count(p.max_per_target)
-
-    def _delete(self, ids: list[int]) -> int:
-        if not ids:
-            return 0
-        try:
-            self._conn.execute("BEGIN")
-            self._conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            try:
-                self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._error_log.warning("store: pruning failed: %s", exc)
-            return 0
-        self._pruning.deleted += len(ids)
-        return len(ids)
-
-    def _prune_by_age(self, cutoff_ms: int) -> Iterator[int]:
-        """Oldest ids first. Ids follow time up to `skew_ms`, so past a row at least
-        `skew_ms` newer than the cutoff, no row is older than it: stop there."""
-        last_id = 0
-        while True:
-            try:
-                rows = self._conn.execute(
-                    "SELECT id, time_ms FROM messages WHERE id > ? ORDER BY id LIMIT ?",
-                    (last_id, self._pruning.step_rows)).fetchall()
-            except sqlite3.Error as exc:
-                self._error_log.warning("store: pruning failed: %s", exc)
-                return
-            if not rows:
-                return
-            last_id = rows[-1][0]
-            old = [i for i, t in rows if t < cutoff_ms]
-            deleted = self._delete(old)
-            yield deleted
-            if deleted < len(old) or len(rows) < self._pruning.step_rows or any(
-                    t >= cutoff_ms + self._skew_ms for _, t in rows):
-                return
-
-    def _prune_by_count(self, keep: int) -> Iterator[int]:
-        """Target by target (an index seek each), the rows beyond the newest `keep`."""
-        conn, step = self._conn, self._pruning.step_rows
-        key = ""
-        while True:
-            try:
-                row = conn.execute("SELECT target_key FROM messages WHERE target_key > ? "
-                                   "ORDER BY target_key LIMIT 1", (key,)).fetchone()
-            except sqlite3.Error as exc:
-                self._error_log.warning("store: pruning failed: %s", exc)
-                return
-            if row is None:
-                return
-            key = row[0]
-            while True:
-                try:
-                    edge = conn.execute(
-                        "SELECT time_ms, id FROM messages WHERE target_key = ? "
-                        "ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?",
-                        (key, keep)).fetchone()
-                    ids = [] if edge is None else [i for (i,) in conn.execute(
-                        "SELECT id FROM messages WHERE target_key = ? "
-                        "AND (time_ms, id) <= (?, ?) ORDER BY time_ms, id LIMIT ?",
-                        (key, edge[0], edge[1], step))]
-                except sqlite3.Error as exc:
-                    self._error_log.warning("store: pruning failed: %s", exc)
-                    return
-                deleted = self._delete(ids)
-                yield deleted
-                if deleted < step:
-                    break
