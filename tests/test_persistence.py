@@ -89,24 +89,38 @@ def test_whoever_rejoins_a_restored_room_first_is_not_its_operator(
     assert third.rooms.find("#bar") is None
 
 
+def oper_client(server: Server, nick: str) -> Client:
+    """A client whose user is a server operator (who may set a default room's topic)."""
+    c = client(server, nick)
+    user = server.nicks.get(nick)
+    assert user is not None
+    user.modes.add("o")
+    return c
+
+
 def test_rooms_yaml_wins_for_what_it_sets(start_server: Start, tmp_path: Path) -> None:
     rooms = [RoomSpec("#general", "Welcome"), RoomSpec("#dev")]
     first = start_server(data_dir=tmp_path / "data", rooms=rooms)
-    oper = client(first, "oper")
-    user = first.nicks.get("oper")
-    assert user is not None
-    user.modes.add("o")  # a server operator may set a default room's topic
-    oper.send("TOPIC #general :Changed")
+    welcome = first.rooms.get("#general").topic
+    oper = oper_client(first, "oper")
     oper.send("TOPIC #dev :Builds and reviews")
     oper.send("MODE #dev +k hush")
     oper.expect(r"MODE #dev \+k hush")
     oper.close()
-    second = restart(start_server, first,
-                     rooms=[RoomSpec("#general", "Welcome back"), RoomSpec("#dev")])
-    assert second.rooms.get("#general").topic.text == "Welcome back"  # type: ignore[union-attr]
+
+    second = restart(start_server, first, rooms=rooms)
+    assert second.rooms.get("#general").topic == welcome  # unchanged: same setter and time
     dev = second.rooms.get("#dev")
     assert dev.topic is not None and dev.topic.text == "Builds and reviews"
-    assert dev.key == "hush"
+    assert dev.key == "hush"  # what rooms.yaml does not set comes back
+    oper = oper_client(second, "oper")
+    oper.send("TOPIC #general :Changed")
+    oper.expect(r"TOPIC #general :Changed")
+    oper.close()
+
+    third = restart(start_server, second, rooms=rooms)
+    topic = third.rooms.get("#general").topic
+    assert topic is not None and topic.text == "Welcome"  # rooms.yaml sets it: it wins
 
 
 def test_history_outlives_the_room_and_the_server(start_server: Start, tmp_path: Path) -> None:
