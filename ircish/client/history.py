@@ -1,0 +1,269 @@
+"""History, search and redaction as the model does them: what to ask the server for,
+and what its answers do to the buffers.
+
+IRCv3 `draft/chathistory`: on joining a room (again, after a drop) or opening a private
+chat, `CHATHISTORY LATEST <target> <*|msgid=last seen> N` catches up; PgUp at the top
+asks `BEFORE msgid=<oldest shown>` until a page comes back short; a search result is
+opened with `AROUND`. `soju.im/search`: `SEARCH text=..;in=..;from=..` fills one
+search buffer. `draft/message-redaction`: `REDACT <target> <msgid> [:reason]`, sent
+for my own lines and shown as "removed" when anyone's arrives.
+
+Sans-I/O: requests wait in `outbox` for the session to send. Answers come back in
+order, so each `chathistory` batch (it names its target) answers the oldest request
+pending for that target, and each search batch the oldest search. History lines are
+dimmed (`Line.history`) and keep their server times; a buffer never shows a msgid
+twice (`Buffer.insert`), which is what makes reconnects and overlapping pages safe.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ..protocol import Message, casefold, is_room_name
+from .batches import Batch
+from .buffers import Buffer, Line, SearchResult
+from .cap_negotiation import message_time
+from .sentences import event_sentence, nick_of, spoken
+
+if TYPE_CHECKING:
+    from .model import ClientModel
+
+PAGE = 50                   # lines per request, unless the server's CHATHISTORY= is lower
+SEARCH_LIMIT = 50
+SEARCH_BUFFER = "(search)"  # not a nick or a room name: it cannot clash with either
+
+
+@dataclass
+class Request:
+    buffer: Buffer
+    subcommand: str             # LATEST, BEFORE or AROUND
+    limit: int
+    floor: Line | None = None   # a catch-up goes after the last line seen...
+    ceiling: Line | None = None  # ... and above the join line
+
+
+def timestamp(when: float) -> str:
+    """A `timestamp=` reference: RFC 3339 UTC with milliseconds, as the spec writes it."""
+    stamp = datetime.fromtimestamp(when, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def removed(line: Line, by: str, reason: str) -> str:
+    """How a redacted line reads: who removed it when not its author, and why."""
+    who = "" if casefold(by) == casefold(line.nick) or not by else f" by {by}"
+    return f"(message removed{who}{': ' + reason if reason else ''})"
+
+
+class History:
+    def __init__(self, model: ClientModel) -> None:
+        self.model = model
+        self.outbox: list[Message] = []
+        self._pending: list[Request] = []
+        self._searches: list[str] = []      # what each search on its way asked, oldest first
+
+    def has(self, cap: str) -> bool:
+        return cap in self.model.caps
+
+    def take(self) -> list[Message]:
+        """What to send now (the session sends it)."""
+        out, self.outbox = self.outbox, []
+        return out
+
+    def reset(self) -> None:
+        """A new connection: what was asked on the old one will not be answered."""
+        for request in self._pending:
+            request.buffer.history.loading = False
+        self._pending.clear()
+        self._searches.clear()
+        self.outbox.clear()
+
+    def page(self) -> int:
+        most = self.model.features.history_max
+        return min(PAGE, most) if most > 0 else PAGE
+
+    # --- asking -------------------------------------------------------------------
+
+    def catch_up(self, buf: Buffer, join_line: Line | None = None) -> None:
+        """What was said here that I have not seen: the latest page, or only what came
+        after the newest line I have (a rejoin, a reconnect)."""
+        if not self.has("draft/chathistory"):
+            return
+        last = next((line for line in reversed(buf.lines) if line.msgid), None)
+        self._ask(Request(buf, "LATEST", self.page(), last, join_line),
+                  f"msgid={last.msgid}" if last else "*")
+
+    def older(self, buf: Buffer) -> None:
+        """The page before the oldest line shown (PgUp at the top), until none is left."""
+        state = buf.history
+        if not self.has("draft/chathistory") or buf.kind not in ("room", "query") \
+                or state.loading or state.beginning:
+            return
+        oldest = buf.oldest()
+        if oldest is None and not buf.lines:
+            self._ask(Request(buf, "LATEST", self.page()), "*")
+            return
+        ref = f"msgid={oldest.msgid}" if oldest else f"timestamp={timestamp(buf.lines[0].time)}"
+        self._ask(Request(buf, "BEFORE", self.page()), ref)
+
+    def _ask(self, request: Request, ref: str) -> None:
+        self._pending.append(request)
+        request.buffer.history.loading = True
+        self.outbox.append(Message("CHATHISTORY", [request.subcommand, request.buffer.name,
+                                                   ref, str(request.limit)]))
+
+    def search(self, words: str, room: str | None, nick: str | None) -> str | None:
+        """Ask for messages matching; None, or why it cannot be done."""
+        if not self.has("soju.im/search"):
+            return "This server does not offer search"
+        attributes = [f"text={words}", *([f"in={room}"] if room else []),
+                      *([f"from={nick}"] if nick else []), f"limit={SEARCH_LIMIT}"]
+        escaped = (a.replace("\\", "\\\\").replace(";", "\\:") for a in attributes)
+        self._searches.append(" ".join([words, *(f"in {room}",) * bool(room),
+                                        *(f"from {nick}",) * bool(nick)]))
+        self.outbox.append(Message("SEARCH", [";".join(escaped)]))
+        return None
+
+    def goto(self, number: int | None) -> str | None:
+        """Open search result `number` (1-based; None: the selected one) in its room or
+        private chat, scrolled to it, with what was said around it."""
+        results = self.model.find(SEARCH_BUFFER, "search")
+        if results is None or not results.results:
+            return "No search results to open: /search words first"
+        index = results.selected if number is None else number - 1
+        if not 0 <= index < len(results.results):
+            return f"No result {number}: there are {len(results.results)}"
+        results.selected = index
+        result = results.results[index]
+        buf = self.model.ensure(result.target)
+        buf.history.jump_to = buf.history.found = result.msgid
+        self.model.show(buf)
+        if result.msgid not in buf.msgids and self.has("draft/chathistory"):
+            self._ask(Request(buf, "AROUND", self.page()), f"msgid={result.msgid}")
+        return None
+
+    def redact(self, buf: Buffer, number: int, reason: str) -> str | None:
+        """Remove my `number`-th message here, counted back from the last (1)."""
+        if not self.has("draft/message-redaction"):
+            return "This server cannot remove messages"
+        own = buf.own_lines()
+        if not own:
+            return "You have no message here to remove"
+        if not 1 <= number <= len(own):
+            return f"No message {number}: you have {len(own)} here (1 is your last)"
+        self.outbox.append(Message("REDACT", [buf.name, own[number - 1].msgid,
+                                              *([reason] if reason else [])]))
+        return None
+
+    # --- answers ------------------------------------------------------------------
+
+    def apply_batch(self, batch: Batch) -> bool:
+        """Apply a batch this module asked for; False for any other kind."""
+        if batch.type == "chathistory":
+            self._history(batch)
+        elif batch.type == "soju.im/search":
+            self._results(batch)
+        else:
+            return False
+        return True
+
+    def _take(self, target: str | None) -> Request | None:
+        """The oldest request pending for `target` (None: the oldest of all)."""
+        key = casefold(target) if target else None
+        for request in self._pending:
+            if key is None or request.buffer.key == key:
+                self._pending.remove(request)
+                buf = request.buffer
+                buf.history.loading = any(r.buffer is buf for r in self._pending)
+                return request
+        return None
+
+    def _history(self, batch: Batch) -> None:
+        target = batch.params[0] if batch.params else ""
+        request = self._take(target)
+        buf = request.buffer if request is not None else self.model.find(target)
+        if request is None or buf not in self.model.buffers:
+            return   # not asked for, or its buffer was closed meanwhile
+        # A catch-up's lines from the join on were (or will be) seen live.
+        until = request.ceiling.time if request.ceiling is not None else None
+        messages = batch.messages()
+        added = 0
+        for msg in messages:
+            line = self.line(msg)
+            if line is not None and (until is None or line.time < until):
+                added += buf.insert(line, request.floor, request.ceiling)
+        for msg in messages:
+            if msg.command == "REDACT":
+                self.apply_redact(msg, buf)
+        short = len(messages) < request.limit
+        if (request.subcommand == "BEFORE" and (short or not added)) or \
+                (request.subcommand == "LATEST" and request.floor is None and short):
+            buf.history.beginning = True
+
+    def line(self, msg: Message) -> Line | None:
+        """A history line: dimmed, at its own time, mine when I sent it."""
+        when = message_time(msg) or time.time()
+        nick, msgid = nick_of(msg.source), msg.tags.get("msgid", "")
+        said = spoken(msg) if msg.command in ("PRIVMSG", "NOTICE") else None
+        if said is not None:
+            return Line(said[0], said[1], nick, own=self.model.is_me(nick), time=when,
+                        msgid=msgid, history=True)
+        text = event_sentence(msg, self.model.nick)
+        return None if text is None else Line("status", text, time=when, msgid=msgid,
+                                              history=True)
+
+    def failed(self, msg: Message) -> bool:
+        """`FAIL CHATHISTORY <code> [<subcommand> <target>...] :text` ends its request.
+        A catch-up from a msgid the server no longer knows asks again for the latest
+        page (dedupe keeps it from repeating lines); True when that was done quietly."""
+        names = {casefold(p) for p in msg.params[2:-1]}
+        target = next((r.buffer.name for r in self._pending if r.buffer.key in names), None)
+        request = self._take(target)
+        if request is not None and request.subcommand == "LATEST" and request.floor is not None:
+            self._ask(Request(request.buffer, "LATEST", request.limit, None, request.ceiling), "*")
+            return True
+        return False
+
+    def _results(self, batch: Batch) -> None:
+        """One search buffer, refilled by each search, its newest result selected."""
+        query = self._searches.pop(0) if self._searches else ""
+        buf = self.model.find(SEARCH_BUFFER, "search")
+        if buf is None:
+            buf = Buffer(SEARCH_BUFFER, "search")
+            self.model.buffers.append(buf)
+        buf.lines.clear()
+        buf.msgids.clear()
+        buf.results = []
+        for msg in batch.messages():
+            said, nick = spoken(msg), nick_of(msg.source)
+            if said is None:
+                continue
+            target = msg.params[0]
+            if not is_room_name(target) and self.model.is_me(target):
+                target = nick                 # a private message to me: the chat with them
+            buf.results.append(SearchResult(target, msg.tags.get("msgid", "")))
+            buf.append(Line("result", said[1], nick, own=self.model.is_me(nick),
+                            time=message_time(msg) or time.time(),
+                            msgid=msg.tags.get("msgid", ""),
+                            label=f"{len(buf.results)} {target}"))
+        count = len(buf.results)
+        buf.lines.appendleft(Line("info", f"Search for {query!r}: " + (
+            f"{count} message{'s' * (count != 1)} (Up/Down, Enter or /goto N opens one)"
+            if count else "nothing found")))
+        buf.selected = max(0, count - 1)
+        self.model.show(buf)
+
+    def apply_redact(self, msg: Message, buf: Buffer | None = None) -> None:
+        """`REDACT <target> <msgid> [:reason]` from anyone: that line shows as removed.
+        A msgid not in that conversation is ignored, as the spec asks."""
+        if len(msg.params) < 2:
+            return
+        by, target = nick_of(msg.source), msg.params[0]
+        if buf is None:
+            if not is_room_name(target) and self.model.is_me(target):
+                target = by                   # they removed a line of our private chat
+            buf = self.model.find(target)
+        if buf is not None:
+            reason = msg.params[2] if len(msg.params) > 2 else ""
+            buf.redact(msg.params[1], lambda line: removed(line, by, reason))
