@@ -117,10 +117,10 @@ class History:
         """Ask for messages matching; None, or why it cannot be done."""
         if not self.has("soju.im/search"):
             return "This server does not offer search"
-        attributes = [f"text={words}", *([f"in={room}"] if room else []),
+        attributes = [*([f"text={words}"] if words else []), *([f"in={room}"] if room else []),
                       *([f"from={nick}"] if nick else []), f"limit={SEARCH_LIMIT}"]
         escaped = (a.replace("\\", "\\\\").replace(";", "\\:") for a in attributes)
-        self._searches.append(" ".join([words, *(f"in {room}",) * bool(room),
+        self._searches.append(" ".join([*(words,) * bool(words), *(f"in {room}",) * bool(room),
                                         *(f"from {nick}",) * bool(nick)]))
         self.outbox.append(Message("SEARCH", [";".join(escaped)]))
         return None
