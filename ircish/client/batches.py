@@ -33,7 +33,7 @@ class Batch:
 
 class BatchCollector:
     def __init__(self) -> None:
-        self._open: dict[str, tuple[Batch, str | None]] = {}   # id -> (batch, its parent id)
+        self._open: dict[str, tuple[Batch, str | None]] = {}   # id -> (batch, outer id)
 
     def reset(self) -> None:
         """A new connection: batches left open by the old one never close."""
@@ -47,17 +47,13 @@ class BatchCollector:
         if msg.command == "BATCH" and msg.params and msg.params[0][:1] in "+-":
             ref = msg.params[0][1:]
             if msg.params[0][0] == "+":
-                kind = msg.params[1] if len(msg.params) > 1 else ""
-                self._open[ref] = (Batch(ref, kind, msg.params[2:]), parent)
+                batch = Batch(ref, msg.params[1] if len(msg.params) > 1 else "", msg.params[2:])
+                self._open[ref] = (batch, parent)
+                if parent is not None:    # an item of the outer one where it opened
+                    self._open[parent][0].items.append(batch)
                 return []
             closed = self._open.pop(ref, None)
-            if closed is None:
-                return []
-            batch, parent = closed
-            if parent is not None and parent in self._open:
-                self._open[parent][0].items.append(batch)
-                return []
-            return [batch]
+            return [closed[0]] if closed is not None and closed[1] is None else []
         if parent is not None:
             self._open[parent][0].items.append(msg)
             return []

@@ -248,7 +248,7 @@ class History:
                             msgid=msg.tags.get("msgid", ""),
                             label=f"{len(buf.results)} {target}"))
         count = len(buf.results)
-        buf.lines.appendleft(Line("info", f"Search for {query!r}: " + (
+        buf.lines.appendleft(Line("info", f"Search for '{query}': " + (
             f"{count} message{'s' * (count != 1)} (Up/Down, Enter or /goto N opens one)"
             if count else "nothing found")))
         buf.selected = max(0, count - 1)

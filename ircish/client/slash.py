@@ -180,7 +180,7 @@ def quote(ctx: CommandContext, line: str) -> None:
         ctx.usage_error("QUOTE")
 
 
-@command("SEARCH", usage="<words...>",
+@command("SEARCH", usage="<words>...",
          help="Search the history: /search words [in #room] [from nick]. The results "
               "open in a buffer: Up/Down and Enter (or /goto N) open one where it was said.")
 def search(ctx: CommandContext, *words: str) -> None:
