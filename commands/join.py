@@ -2,7 +2,7 @@
 from ircish.protocol import is_valid_room_name, split_list
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.events import Event, deliver, deliver_now, user_message
+from ircish.server.events import Event, deliver, user_message
 from ircish.server.registry import command
 from ircish.server.replies import send_names, send_topic
 from ircish.server.state import Room, User
@@ -36,7 +36,7 @@ def join_one(ctx: Context, name: str, key: str = "") -> None:
         raise errors.NoSuchRoom(name, text="Invalid channel name")
 
     def announce(room: Room, members: tuple[User, ...]) -> None:
-        deliver_now(members, join_event(user, room), lead=user)
+        ctx.room_event(room, members, join_event(user, room), lead=user)
 
     joined = ctx.rooms.join(user, name, announce, key or None)
     if joined is None:

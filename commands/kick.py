@@ -8,7 +8,7 @@ rooms is a 461.
 from ircish.protocol import casefold, split_list
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.events import deliver_now, user_message
+from ircish.server.events import user_message
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 
@@ -46,7 +46,7 @@ def kick_one(ctx: Context, room_name: str, nick: str, reason: str) -> None:
 
     def announce(room: Room, members: tuple[User, ...]) -> None:
         recipients = members if kicker in members else (*members, kicker)  # an oper outside
-        deliver_now(recipients, user_message(kicker, "KICK", room.name, target.nick,
-                                             reason or kicker.nick))
+        ctx.room_event(room, recipients, user_message(kicker, "KICK", room.name, target.nick,
+                                                      reason or kicker.nick))
 
     ctx.rooms.kick(room, kicker, target, announce)

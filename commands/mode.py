@@ -13,7 +13,7 @@ from ircish import numerics as N
 from ircish.protocol import MAX_LINE, Message, casefold, is_room_name
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.events import deliver_now, user_message
+from ircish.server.events import user_message
 from ircish.server.modes import Change, change_lines, parse_room_modes
 from ircish.server.registry import command
 from ircish.server.replies import USER_MODES
@@ -75,7 +75,8 @@ def _announce(ctx: Context, room: Room, applied: list[Change]) -> None:
     recipients = members if user in members else (*members, user)
     budget = MAX_LINE - 2 - len(f":{user.prefix} MODE {room.name} ".encode())
     for params in change_lines(applied, budget):
-        deliver_now(recipients, user_message(user, "MODE", room.name, *params, text=False))
+        ctx.room_event(room, recipients,
+                       user_message(user, "MODE", room.name, *params, text=False))
 
 
 def send_ban_list(ctx: Context, room: Room) -> None:

@@ -2,7 +2,7 @@
 from ircish.protocol import is_valid_nick
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.events import Event, deliver
+from ircish.server.events import Event, deliver, new_msgid
 from ircish.server.registry import command
 from ircish.server.replies import complete_registration
 
@@ -23,8 +23,9 @@ def nick(ctx: Context, new: str = "") -> None:
         return
     old_prefix = user.prefix
     old = ctx.nicks.claim(user, new)
-    ctx.history.record(user, old)
+    ctx.whowas.record(user, old)
     ctx.monitors.nick_changed(user, old)
     event = Event(old_prefix, "NICK", [new], text=False, account=user.account,
-                  bot="B" in user.modes)
+                  bot="B" in user.modes, msgid=new_msgid())
     deliver(user.peers() | {user}, event)
+    ctx.archive.user_event(user.room_list(), event, old)

@@ -1,7 +1,7 @@
 """PART: leave rooms; every member, the leaver included, sees the PART."""
 from ircish.protocol import split_list
 from ircish.server.context import Context
-from ircish.server.events import deliver_now, user_message
+from ircish.server.events import user_message
 from ircish.server.registry import command
 from ircish.server.state import Room, User
 
@@ -15,6 +15,7 @@ def part(ctx: Context, rooms: str, reason: str = "") -> None:
 def part_one(ctx: Context, name: str, reason: str) -> None:
     def announce(room: Room, members: tuple[User, ...]) -> None:
         params = (room.name, reason) if reason else (room.name,)
-        deliver_now(members, user_message(ctx.user, "PART", *params, text=bool(reason)))
+        ctx.room_event(room, members, user_message(ctx.user, "PART", *params,
+                                                   text=bool(reason)))
 
     ctx.rooms.part(ctx.user, name, announce)

@@ -2,7 +2,7 @@
 operators) set it; a secret room's topic is shown only to its members."""
 from ircish.server import errors
 from ircish.server.context import Context
-from ircish.server.events import deliver_now, user_message
+from ircish.server.events import user_message
 from ircish.server.registry import command
 from ircish.server.replies import send_topic
 from ircish.server.state import Room, User
@@ -22,6 +22,6 @@ def topic(ctx: Context, name: str, text: str | None = None) -> None:
     text = text[: ctx.settings.topic_length]
 
     def announce(room: Room, recipients: tuple[User, ...]) -> None:
-        deliver_now(recipients, user_message(user, "TOPIC", room.name, text))
+        ctx.room_event(room, recipients, user_message(user, "TOPIC", room.name, text))
 
     room.set_topic(user, text, announce)

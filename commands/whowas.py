@@ -11,7 +11,7 @@ from ircish.server.registry import command
 @command("WHOWAS", usage="<nick> [<count>] [<server>]",
          help="Show who recently used a nick, newest first.")
 def whowas(ctx: Context, nick: str, count: str = "0", server: str = "") -> None:
-    entries = ctx.history.lookup(nick, number(count) or 0)
+    entries = ctx.whowas.lookup(nick, number(count) or 0)
     if not entries:
         ctx.reply(N.ERR_WASNOSUCHNICK, nick, errors.WasNoSuchNick.text)
     for entry in entries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,20 +16,26 @@ from .ircclient import Client
 SERVER_NAME = "irc.test"
 
 
-def test_settings(**overrides: object) -> Settings:
+def test_settings(data_dir: Path, **overrides: object) -> Settings:
+    """The settings of a test server: history on (as users run it), kept in `data_dir`."""
     settings = Settings(host="127.0.0.1", port=0, server_name=SERVER_NAME,
-                        rooms=[RoomSpec("#general", "Welcome"), RoomSpec("#dev")])
+                        rooms=[RoomSpec("#general", "Welcome"), RoomSpec("#dev")],
+                        data_dir=data_dir)
     for key, value in overrides.items():
         setattr(settings, key, value)
     return settings
 
 
 @pytest.fixture
-def start_server() -> Iterator[Callable[..., Server]]:
+def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Starts servers; each keeps its data in the test's own temporary directory unless
+    given `data_dir` (two servers given the same one are a restart)."""
     started: list[Server] = []
 
     def start(**overrides: object) -> Server:
-        server = Server(test_settings(**overrides))
+        data_dir = overrides.pop("data_dir", None) or tmp_path / f"data{len(started)}"
+        assert isinstance(data_dir, Path)
+        server = Server(test_settings(data_dir, **overrides))
         server.start()
         started.append(server)
         return server

@@ -330,7 +330,7 @@ def test_whowas_after_a_nick_change_and_a_quit(server, connect) -> None:
     bob.send("QUIT :bye")
     bob.expect("^ERROR ")
     wait_until(lambda: server.nicks.get("robert") is None
-               and bool(server.history.lookup("robert", 1)))
+               and bool(server.whowas.lookup("robert", 1)))
     for nick in ("bob", "robert"):
         alice.send(f"WHOWAS {nick}")
         alice.expect_exact(f":{S} 314 alice {nick} ~bob {H} * :Test User")

@@ -50,6 +50,19 @@ CAPABILITIES: dict[str, str | None] = {
 }
 # Bot mode is not a capability: it is the ISUPPORT token BOT=B and user mode +B.
 
+# Offered only by a server that keeps history (not with --no-history).
+HISTORY_CAPABILITIES: dict[str, str | None] = {
+    "draft/chathistory": None,
+    "draft/event-playback": None,
+    "draft/message-redaction": None,
+    "soju.im/search": None,
+}
+
+
+def offered(history: bool) -> dict[str, str | None]:
+    """What CAP LS lists on this server."""
+    return {**CAPABILITIES, **HISTORY_CAPABILITIES} if history else CAPABILITIES
+
 
 def profile(caps: Iterable[str]) -> int:
     bits = 0
@@ -58,15 +71,16 @@ def profile(caps: Iterable[str]) -> int:
     return bits
 
 
-def unknown(names: Iterable[str]) -> list[str]:
-    return [name for name in names if name not in CAPABILITIES]
+def unknown(names: Iterable[str], history: bool) -> list[str]:
+    caps = offered(history)
+    return [name for name in names if name not in caps]
 
 
-def ls_lines(version: int, budget: int) -> list[str]:
+def ls_lines(version: int, budget: int, history: bool) -> list[str]:
     """The CAP LS list, split into chunks of at most `budget` bytes (302 continues a
     long list over several lines; older clients get one line and no values)."""
     items = [f"{name}={value}" if value and version >= 302 else name
-             for name, value in CAPABILITIES.items()]
+             for name, value in offered(history).items()]
     if version < 302:
         return [" ".join(items)]
     return pack(items, budget) or [""]

@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from .archive import StoreError
 from .config import add_arguments, example_config, settings_from_args
 from .registry import PluginError
 from .server import Server
@@ -39,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_args(args)
         logging.getLogger().setLevel(settings.log_level.upper())
         server = Server(settings)
-        server.start()
-    except (ConfigError, PluginError) as exc:
+    except (ConfigError, PluginError, StoreError) as exc:
         log.error("%s", exc)
         return 2
+    try:
+        server.start()
     except OSError as exc:
+        server.archive.store.close()
         log.error("cannot listen on %s:%s: %s", args.host, args.port, exc.strerror or exc)
         return 2
 

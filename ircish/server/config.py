@@ -38,12 +38,13 @@ class RoomSpec:
 
 
 def option(default: Any, help: str, *, flag: str | None = None, minimum: float | None = None,
-           maximum: float | None = None, check: Any = None, secret: bool = False) -> Any:
+           maximum: float | None = None, check: Any = None, secret: bool = False,
+           metavar: str | None = None) -> Any:
     """A configurable setting: a flag, a config-file key, a help text and bounds;
     `check(value)` returns what is wrong with a value, or None. A `secret` one is left
     out of the settings' repr (so a log line or traceback never shows it)."""
     meta = {"help": help, "flag": flag, "minimum": minimum, "maximum": maximum,
-            "check": check}
+            "check": check, "metavar": metavar}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta, repr=not secret)
@@ -87,6 +88,25 @@ class Settings:
     monitor_size: int = option(100, "nicks one client may MONITOR", minimum=0)
     admin_location: str = option("An ircish server", "ADMIN: where the server is run, by whom")
     admin_email: str = option("admin@localhost", "ADMIN: how to reach its administrator")
+    # what the server remembers (store/): rooms and history, in --data-dir
+    data_dir: Path = option(Path("data"), "directory of the server's database (rooms and "
+                            "history); created if missing", metavar="DIR")
+    no_history: bool = option(False, "remember nothing: no database, rooms and history "
+                              "live in memory only and are gone at a restart")
+    history_flush_ms: int = option(100, "history is committed at least this often, in ms "
+                                   "(a crash loses at most this window)", minimum=1,
+                                   maximum=60_000)
+    history_max_age: float = option(30.0, "days a message is kept; 0: for ever", minimum=0,
+                                   metavar="DAYS")
+    history_max_messages: int = option(0, "messages kept per room or conversation (the "
+                                       "oldest go first); 0: no limit", minimum=0)
+    history_query_limit: int = option(100, "most messages one CHATHISTORY returns "
+                                      "(CHATHISTORY in 005)", minimum=1, maximum=1000)
+    search_limit: int = option(100, "most messages one SEARCH returns", minimum=1,
+                               maximum=1000)
+    redact_window: float = option(900.0, "seconds during which people may REDACT their own "
+                                  "messages (room and server operators: any time); 0: never",
+                                  minimum=0)
     # keeping one client from hurting the rest
     max_clients: int = option(16000, "connections held at once (all addresses); lowered at "
                               "start to fit the file-descriptor limit", minimum=1)
@@ -104,7 +124,8 @@ class Settings:
                         minimum=1024)
     flood_control: bool = option(True, "slow down clients that send too fast (fakelag)")
     flood_burst: int = option(10, "lines a client may send at once", minimum=1)
-    flood_rate: float = option(2.0, "lines per second a client may keep sending", minimum=0.1)
+    flood_rate: float = option(2.0, "lines per second a client may keep sending", minimum=0.1,
+                               metavar="N")
     ping_interval: float = option(120.0, "seconds of silence before the server PINGs",
                                   minimum=0.1)
     ping_timeout: float = option(60.0, "seconds to answer that PING", minimum=0.1)
@@ -165,9 +186,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(f"--{key}", dest=name, default=None, help=text,
                                 type=base, action="append", metavar="DIR")
         else:
-            metavar = {int: "N", float: "SECONDS", Path: "FILE"}.get(base, key.upper())
-            if name.startswith("flood_rate"):
-                metavar = "N"
+            metavar = meta["metavar"] or {int: "N", float: "SECONDS", Path: "FILE"}.get(
+                base, key.upper())
             parser.add_argument(f"--{key}", dest=name, default=None, help=text, type=base,
                                 metavar=metavar)
 

@@ -14,16 +14,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message, casefold, split_list
 from . import errors
+from .events import Event, deliver_now, new_msgid
 from .replies import numeric_line, numeric_lines
 
 if TYPE_CHECKING:
+    from .archive import Archive
     from .config import Settings
     from .connection import Connection
-    from .history import NickHistory
     from .monitor import Monitors
     from .registry import Registry
     from .server import Counts, Server
-    from .state import NickTable, RoomTable, User
+    from .state import NickTable, Room, RoomTable, User
+    from .store import Store
+    from .whowas import NickHistory
 
 
 T = TypeVar("T")
@@ -74,9 +77,29 @@ class Context:
         return self._server.monitors
 
     @property
-    def history(self) -> NickHistory:
+    def archive(self) -> Archive:
+        """What the server keeps: record events with it (see `room_event`)."""
+        return self._server.archive
+
+    @property
+    def store(self) -> Store:
+        """The store behind the archive: history queries (CHATHISTORY, SEARCH)."""
+        return self._server.archive.store
+
+    def room_event(self, room: Room, recipients: Iterable[User], event: Event,
+                   lead: User | None = None) -> None:
+        """A room's own event (JOIN, PART, KICK, MODE, TOPIC), under its lock: committed
+        to the recipients' outboxes in order (`events.deliver_now`) and kept in the
+        room's history."""
+        if event.msgid is None:
+            event.msgid = new_msgid()
+        deliver_now(recipients, event, lead)
+        self._server.archive.room_event(room, event, self.user.nick)
+
+    @property
+    def whowas(self) -> NickHistory:
         """Departed and renamed nicks (WHOWAS)."""
-        return self._server.history
+        return self._server.whowas
 
     @property
     def created(self) -> str:

@@ -53,8 +53,10 @@ class labeled_response:
             reply = self._in_batch(lines)
         elif not lines:
             reply = [b"@" + self.label + b" :" + self.source + b" ACK\r\n"]
-        elif len(lines) == 1:
-            reply = [_tagged(lines[0], self.label)]
+        elif len(lines) == 1 or _one_batch(lines):
+            # a reply that is itself one batch (CHATHISTORY) carries the label on its
+            # BATCH + line, as labeled-response allows, instead of a batch around it
+            reply = [with_tag(lines[0], self.label), *lines[1:]]
         else:
             reply = self._open() + self._in_batch(lines)
         return reply + self.aside
@@ -71,7 +73,8 @@ class labeled_response:
     def _in_batch(self, lines: list[bytes], end: bool = True) -> list[bytes]:
         assert self.batch is not None
         tag = b"batch=" + self.batch
-        out = [_tagged(line, tag) for line in lines]
+        # a nested batch's lines already name it: only its BATCH lines join the outer
+        out = [line if _in_some_batch(line) else with_tag(line, tag) for line in lines]
         if end:
             out.append(b":%s BATCH -%s\r\n" % (self.source, self.batch))
         return out
@@ -87,7 +90,32 @@ def put_aside(outbox: Sink, data: bytes) -> None:
         outbox.put(data)
 
 
-def _tagged(line: bytes, tag: bytes) -> bytes:
+def _tags_of(line: bytes) -> list[bytes]:
+    return line[1:line.find(b" ")].split(b";") if line.startswith(b"@") else []
+
+
+def _in_some_batch(line: bytes) -> bool:
+    return any(tag.startswith(b"batch=") for tag in _tags_of(line))
+
+
+def _one_batch(lines: list[bytes]) -> bool:
+    """Whether the lines are exactly one batch: `BATCH +id`, its lines, `BATCH -id`."""
+    first, last = _words(lines[0]), _words(lines[-1])
+    if len(lines) < 2 or first[1:2] != [b"BATCH"] or not first[2:3] or first[2][:1] != b"+":
+        return False
+    ref = first[2][1:]
+    return (last[1:3] == [b"BATCH", b"-" + ref]
+            and all(b"batch=" + ref in _tags_of(line) for line in lines[1:-1]))
+
+
+def _words(line: bytes) -> list[bytes]:
+    """A line's words after its tags: source, command, parameters."""
+    if line.startswith(b"@"):
+        line = line[line.find(b" ") + 1:]
+    return line.rstrip(b"\r\n").split(b" ")
+
+
+def with_tag(line: bytes, tag: bytes) -> bytes:
     """A serialized line with one more tag."""
     if line.startswith(b"@"):
         return b"@" + tag + b";" + line[1:]

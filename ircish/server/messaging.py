@@ -67,13 +67,14 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
         room.check_can_send(user)
         event = user_message(user, command, status[:1] + room.name, *params, text=text,
                              client_tags=client_tags, msgid=True)
-        if status:
+        if status:  # not kept: its history would reach members it was not meant for
             rank = STATUS_PREFIXES.index(status[-1])  # the lowest rank named
             chosen = [member for prefixes, member in room.names()
                       if prefixes and STATUS_PREFIXES.index(prefixes[0]) <= rank]
             deliver(chosen, event, skip=user, need=need)
         else:
             deliver_room(room, event, skip=user, need=need)
+            ctx.archive.message(event, user, room=room)
     else:
         peer = ctx.find_user(name)
         event = user_message(user, command, peer.nick, *params, text=text,
@@ -83,6 +84,7 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
                 peer.send(event.for_user(peer))
             else:
                 put_aside(user.outbox, event.for_user(user))  # not a labeled reply
+        ctx.archive.message(event, user, peer=peer)
         away = peer.away
         if away is not None and not quiet:
             ctx.reply(N.RPL_AWAY, peer.nick, away)

@@ -58,6 +58,8 @@ def isupport_tokens(ctx: Context) -> list[str]:
         f"MODES={MODES_PER_LINE}", f"MAXLIST=b:{s.max_bans}", f"WHOWAS={s.whowas_size}",
         "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
         f"KEYLEN={MAX_KEY_LENGTH}",
+        *([f"CHATHISTORY={s.history_query_limit}", "MSGREFTYPES=timestamp,msgid"]
+          if ctx.archive.enabled else []),
     ]
 
 

@@ -32,6 +32,8 @@ def apply(room: Room, by: User, changes: list[Change], max_bans: int, now: int,
             except errors.IrcError as exc:
                 problems.append((change.pos, exc))
         if applied:
+            if any(change.letter not in PREFIX_MODES for change in applied):
+                room.keeper.room_changed(room)  # prefixes are not kept (see archive.py)
             announce(applied)
     return problems
 

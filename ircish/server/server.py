@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from .archive import Archive, open_store
 from .config import Settings
 from .connection import Connection
 from .descriptors import (
@@ -28,12 +29,12 @@ from .descriptors import (
     waiting,
 )
 from .events import deliver, user_message
-from .history import NickHistory
 from .monitor import Monitors
 from .outbox import delivery_batch
 from .registry import Registry, builtin_registry
 from .state import NickTable, RoomTable
 from .transport import TlsTransport, server_context
+from .whowas import NickHistory
 from .writer import Writer
 
 log = logging.getLogger("ircish.server")
@@ -58,12 +59,15 @@ class Server:
         self.registry = (registry if registry is not None
                          else builtin_registry(settings.command_dirs))
         self.nicks = NickTable()
-        self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"))
+        # the store first: a data dir that cannot be used stops start-up (StoreError)
+        self.archive = Archive(open_store(settings))
+        self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"),
+                               keeper=self.archive)
         self.monitors = Monitors(settings.server_name)
-        self.history = NickHistory(settings.whowas_size)
-        for spec in settings.rooms:
-            self.rooms.add_permanent(spec.name, spec.topic, settings.server_name, spec.modes,
-                                     spec.key, spec.limit)
+        self.whowas = NickHistory(settings.whowas_size)
+        restored = self.archive.restore(self.rooms, settings.rooms, settings.server_name)
+        if restored:
+            log.info("%d rooms restored", restored)
         self.writer = Writer()
         self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         self._lock = threading.Lock()           # the six fields below (see state/__init__.py)
@@ -158,6 +162,7 @@ class Server:
         while self.connections and time.monotonic() < deadline:
             time.sleep(0.02)
         self.writer.stop()
+        self.archive.store.close()  # commits what is queued: a clean stop loses nothing
         log.info("stopped")
 
     # --- connections --------------------------------------------------------------
@@ -240,14 +245,17 @@ class Server:
         """The one cleanup of a connection, run by its reader thread."""
         user = conn.user
         with delivery_batch():
+            rooms = user.room_list()
             peers = self.rooms.leave_all(user)
             self.nicks.release(user)
             if user.registered:
-                deliver(peers, user_message(user, "QUIT", reason))
+                event = user_message(user, "QUIT", reason, msgid=True)
+                deliver(peers, event)
+                self.archive.user_event(rooms, event, user.nick)
         if user.registered:
             self.adjust_counts(users=-1, invisible=-1 if "i" in user.modes else 0,
                                opers=-1 if user.is_oper else 0)
-            self.history.record(user, user.nick)
+            self.whowas.record(user, user.nick)
             self.monitors.signed_off(user)
         conn.outbox.finish()
         conn.outbox.close()

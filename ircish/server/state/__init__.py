@@ -16,7 +16,7 @@ In fact only 3 is ever held while another is taken; all the others are leaves.
                            ``roommodes.apply`` makes every MODE change under it.
   4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.
   5. ``Monitors.lock``     (monitor.py) who watches which nick, both ways.
-  6. ``NickHistory.lock``  (history.py) the WHOWAS record.
+  6. ``NickHistory.lock``  (whowas.py) the WHOWAS record.
   7. ``Server._lock``      (server.py) the connection set, per-address and LUSERS counts.
   8. ``Connection._closing_lock``  (connection.py) the close reason (the first one wins).
   9. ``Outbox._lock``      (outbox.py) a client's queue, its size and send state; the code

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ...protocol import casefold, matches_any
 from .. import errors
@@ -28,11 +28,35 @@ Announce = Callable[["Room", tuple["User", ...]], None]
 """Tells a room's members of a change, under the room lock: (room, recipients)."""
 
 
+class Keeper(Protocol):
+    """Who keeps rooms beyond a restart (`archive.Archive`). Called under the room's
+    lock; each call only queues."""
+
+    def room_changed(self, room: Room) -> None: ...
+
+    def room_dropped(self, room: Room) -> None: ...
+
+
+class Forgetful:
+    """The keeper of a table that keeps nothing."""
+
+    def room_changed(self, room: Room) -> None:
+        pass
+
+    def room_dropped(self, room: Room) -> None:
+        pass
+
+
 class Room:
     def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None,
-                 modes: Iterable[str] = ()) -> None:
+                 modes: Iterable[str] = (), keeper: Keeper | None = None,
+                 ownerless: bool | None = None) -> None:
         self.name = name
         self.permanent = permanent      # default rooms stay when empty
+        # nobody becomes operator by joining first: default rooms, and rooms restored
+        # after a restart (their operators cannot be told from who rejoins first)
+        self.ownerless = permanent if ownerless is None else ownerless
+        self.keeper: Keeper = keeper or Forgetful()
         self.created = int(time.time())
         self.lock = threading.Lock()
         self.members: dict[User, str] = {}  # user -> prefixes, highest first ("@+", ""), guarded
@@ -122,6 +146,7 @@ class Room:
         with self.lock:
             prefixes = self.check_member_may(user, unless="t")
             self.topic = Topic(text, user.prefix, int(time.time())) if text else None
+            self.keeper.room_changed(self)
             members = self.members_snapshot
             announce(self, members if prefixes is not None else (*members, user))
 
@@ -170,7 +195,9 @@ class Room:
 
 
 class RoomTable:
-    def __init__(self, max_per_user: int, default_modes: str = "nt") -> None:
+    def __init__(self, max_per_user: int, default_modes: str = "nt",
+                 keeper: Keeper | None = None) -> None:
+        self.keeper: Keeper = keeper or Forgetful()
         flags = parse_flags(default_modes)
         if flags is None:
             raise ValueError(f"room modes {default_modes!r}: only flags among imnst")
@@ -189,8 +216,17 @@ class RoomTable:
             raise ValueError(f"{name}: modes {modes!r}: only flags among imnst")
         room = Room(name, permanent=True,
                     topic=Topic(topic, setter, int(time.time())) if topic else None,
-                    modes=flags)
+                    modes=flags, keeper=self.keeper)
         room.key, room.limit = key, limit
+        with self.lock:
+            self._rooms[casefold(name)] = room
+        return room
+
+    def add_restored(self, name: str) -> Room:
+        """A room brought back after a restart (its state is then filled in by the
+        caller): empty, without operators, dropped like any room once its last member
+        leaves."""
+        room = Room(name, keeper=self.keeper, ownerless=True)
         with self.lock:
             self._rooms[casefold(name)] = room
         return room
@@ -214,7 +250,9 @@ class RoomTable:
         with self.lock:
             room = self._rooms.get(key)
             if room is None or room.closed:
-                room = self._rooms[key] = Room(name, modes=self.default_modes)
+                room = self._rooms[key] = Room(name, modes=self.default_modes,
+                                               keeper=self.keeper)
+                self.keeper.room_changed(room)  # not shared yet: no lock needed
             return room
 
     def join(self, user: User, name: str, announce: Announce, key: str | None = None
@@ -234,7 +272,7 @@ class RoomTable:
                     return None
                 room.check_can_join(user, key)
                 others = room.members_snapshot
-                room.members[user] = "@" if not room.members and not room.permanent else ""
+                room.members[user] = "@" if not room.members and not room.ownerless else ""
                 with user.lock:
                     user.rooms[casefold(room.name)] = room
                     user.invites.discard(casefold(room.name))
@@ -292,6 +330,7 @@ class RoomTable:
             with self.lock:
                 if self._rooms.get(key) is room:
                     del self._rooms[key]
+                    self.keeper.room_dropped(room)
 
     def __len__(self) -> int:
         return sum(1 for room in self._rooms.values() if not room.closed)

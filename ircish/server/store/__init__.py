@@ -16,7 +16,8 @@ from .base import (
     conversation_key,
 )
 from .null import NullStore
+from .sqlite import SqliteStore
 
 __all__ = ["MESSAGE_COMMANDS", "NullStore", "Record", "Ref", "RoomRecord", "SavedBan",
-           "SearchQuery", "Store", "StoreError", "UnknownMessage", "WriterStats",
+           "SearchQuery", "SqliteStore", "Store", "StoreError", "UnknownMessage", "WriterStats",
            "conversation_key"]

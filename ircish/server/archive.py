@@ -1,0 +1,154 @@
+"""What the server keeps of what happens: the glue between live events and the store.
+
+The server speaks to storage only through here: a relayed message or a room's event
+becomes a `Record`, a room's lasting state a `RoomRecord`, and at start-up the saved
+rooms come back into the room table. Every call is a queue append in the store (see
+`store/base.py`): nothing here waits for a disk, so it may run under a room lock.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..protocol import casefold
+from .modes import Ban
+from .state import Room, RoomTable, Topic
+from .store import NullStore, Record, RoomRecord, SavedBan, Store, conversation_key
+from .store.base import StoreError
+
+if TYPE_CHECKING:
+    from .config import RoomSpec, Settings
+    from .events import Event
+    from .state import User
+
+log = logging.getLogger("ircish.server.archive")
+
+# Client tags of a TAGMSG that is not worth keeping: typing notifications come and go.
+_FLEETING_TAGS = frozenset({"+typing", "+draft/typing"})
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings ask for: SQLite in --data-dir, or nothing (--no-history).
+    Raises StoreError (one line naming the file) if the data cannot be used."""
+    if settings.no_history:
+        return NullStore()
+    from .store.sqlite import SqliteStore  # only a server that keeps history loads SQLite
+    store = SqliteStore.open(settings.data_dir, flush_ms=settings.history_flush_ms,
+                             max_age_s=settings.history_max_age * 86400 or None,
+                             max_per_target=settings.history_max_messages or None)
+    log.info("history and rooms kept in %s", settings.data_dir / "ircish.db")
+    return store
+
+
+class Archive:
+    """Turns what the server does into store records. Also the room table's keeper:
+    rooms call `room_changed` (under their lock) whenever their lasting state moves."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.enabled = store.enabled
+
+    # --- history ------------------------------------------------------------------
+
+    def message(self, event: Event, sender: User, room: Room | None = None,
+                peer: User | None = None) -> None:
+        """A PRIVMSG, NOTICE or TAGMSG relayed to a room or to `peer`."""
+        if not self.enabled:
+            return
+        if event.command == "TAGMSG" and not _lasting(event.client_tags):
+            return
+        if room is not None:
+            key = casefold(room.name)
+        else:
+            assert peer is not None
+            key = conversation_key(casefold(sender.nick), casefold(peer.nick))
+        self.store.append(_record(event, key, casefold(sender.nick)))
+
+    def room_event(self, room: Room, event: Event, actor: str) -> None:
+        """JOIN, PART, KICK, MODE, TOPIC (for event-playback): `actor` is the nick
+        whose action it was."""
+        if self.enabled:
+            self.store.append(_record(event, casefold(room.name), casefold(actor)))
+
+    def user_event(self, rooms: Iterable[Room], event: Event, actor: str) -> None:
+        """QUIT and NICK: one record in each room the user was in, one msgid for all."""
+        if self.enabled:
+            sender = casefold(actor)
+            for room in rooms:
+                self.store.append(_record(event, casefold(room.name), sender))
+
+    # --- rooms (the room table's keeper) ------------------------------------------
+
+    def room_changed(self, room: Room) -> None:
+        """Caller holds the room's lock (or the room is not shared yet)."""
+        if self.enabled:
+            self.store.save_room(casefold(room.name), room_record(room))
+
+    def room_dropped(self, room: Room) -> None:
+        if self.enabled:
+            self.store.forget_room(casefold(room.name))
+
+    def restore(self, table: RoomTable, specs: Iterable[RoomSpec], server_name: str) -> int:
+        """Bring back the saved rooms, then apply rooms.yaml on top (it wins for what it
+        sets). A restored room has no members and no operator: whoever joins first
+        gets no `@` (like a default room) until accounts give rooms owners."""
+        saved = {casefold(r.name): r for r in self.store.rooms()}
+        for spec in specs:
+            record = saved.pop(casefold(spec.name), None)
+            room = table.add_permanent(spec.name, spec.topic, server_name, spec.modes,
+                                       spec.key, spec.limit)
+            if record is not None:
+                _restore_into(room, record, from_config=spec)
+            self.room_changed(room)
+        for record in saved.values():
+            room = table.add_restored(record.name)
+            _restore_into(room, record, from_config=None)
+        return len(saved)
+
+
+def _lasting(tags: dict[str, str] | None) -> bool:
+    return bool(tags) and any(name not in _FLEETING_TAGS for name in tags or ())
+
+
+def _record(event: Event, key: str, sender_key: str) -> Record:
+    tags = dict(event.client_tags or {})
+    if event.bot:
+        tags["bot"] = ""
+    text = event.params[-1] if event.command in ("PRIVMSG", "NOTICE") and event.params else None
+    assert event.msgid is not None, "a kept event has a msgid"
+    return Record(msgid=event.msgid, time_ms=int(event.when * 1000), target_key=key,
+                  sender_key=sender_key, source=event.source, command=event.command,
+                  params=tuple(event.params), text=text, tags=tuple(tags.items()),
+                  account=event.account,
+                  extended=tuple(event.extended) if event.extended else None)
+
+
+def room_record(room: Room) -> RoomRecord:
+    """Caller holds the room's lock: the fields must agree."""
+    topic = room.topic
+    return RoomRecord(
+        name=room.name, created=room.created, modes="".join(sorted(room.modes)),
+        key=room.key, limit=room.limit,
+        topic=topic.text if topic else None, topic_setter=topic.setter if topic else None,
+        topic_set_at=topic.set_at if topic else None,
+        bans=tuple(SavedBan(b.mask, b.setter, b.set_at) for b in room.bans.values()))
+
+
+def _restore_into(room: Room, record: RoomRecord, from_config: RoomSpec | None) -> None:
+    """Put the saved state back; for a default room, what rooms.yaml sets wins."""
+    spec = from_config
+    room.created = record.created
+    room.bans = {casefold(b.mask): Ban(b.mask, b.setter, b.set_at) for b in record.bans}
+    if spec is None or spec.topic is None:
+        room.topic = (Topic(record.topic, record.topic_setter or "", record.topic_set_at or 0)
+                      if record.topic else None)
+    if spec is None or spec.modes is None:
+        room.modes = set(record.modes)
+    if spec is None or spec.key is None:
+        room.key = record.key
+    if spec is None or spec.limit is None:
+        room.limit = record.limit
+
+
+__all__ = ["Archive", "StoreError", "open_store", "room_record"]

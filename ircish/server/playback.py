@@ -1,0 +1,218 @@
+"""Giving history back to one client: what CHATHISTORY, SEARCH and REDACT share.
+
+- Parsing what a client names: `timestamp=` and `msgid=` references, times in the
+  server-time format, limits. Each parser answers None for what it cannot read; the
+  command decides which FAIL that is (the specs word them differently).
+- Who may read what: a room's history is read only by its current members, and a room
+  one may not read looks exactly like a room that does not exist.
+- Rendering: a stored `Record` becomes the `events.Event` it was when it happened (its
+  msgid, its time, the sender's tags), serialized for this client's tag profile, so a
+  line from history has the bytes it had live, plus `batch=`.
+- Standard replies: a command raises `Fail` and `failures(ctx)` sends it, once.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from ..protocol import Message, casefold, is_room_name
+from . import errors
+from .caps import MESSAGE_TAGS
+from .events import Event, server_time
+from .labeled import with_tag
+from .store import Record, Ref, UnknownMessage
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .state import Room
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EVENT_PLAYBACK = "draft/event-playback"
+
+# `2019-01-04T14:33:26.123Z`, as server-time writes it; a client may give fewer or more
+# digits of the second (more are cut to the millisecond), never another zone than Z.
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z")
+
+# The first parameter from which a live event's last parameter went out as text
+# (`:` forced): PART without a reason or MODE did not (see the commands that send them).
+_TEXT_FROM = {"PRIVMSG": 2, "NOTICE": 2, "TOPIC": 2, "PART": 2, "KICK": 3, "QUIT": 1}
+
+# Batch references: a letter that is not a hex digit keeps them apart from the
+# labeled-response batches (`labeled.py` counts in hex), which may enclose them.
+_batch_ids = itertools.count(1)
+
+
+class Fail(Exception):
+    """A standard reply ending a command: `FAIL <command> <code> <context...> :<text>`.
+    Context taken from the client's input goes through `safe` first."""
+
+    def __init__(self, command: str, code: str, *context: str, text: str) -> None:
+        super().__init__(command, code, *context, text)
+        self.command = command
+        self.code = code
+        self.context = context
+        self.text = text
+
+    def send(self, ctx: Context) -> None:
+        msg = Message("FAIL", [self.command, self.code, *self.context, self.text],
+                      source=ctx.settings.server_name)
+        ctx.send(msg, force_trailing=True)
+
+
+@contextmanager
+def failures(ctx: Context) -> Iterator[None]:
+    """Send a `Fail` raised in the block as the command's answer."""
+    try:
+        yield
+    except Fail as fail:
+        fail.send(ctx)
+
+
+def safe(param: str) -> str:
+    """A parameter the client gave, fit to be repeated as a middle parameter: `*` for
+    one that is empty, has a space or starts with ':' (the last parameter may), and
+    never more than 64 characters (ergo's SafeErrorParam)."""
+    if not param or " " in param or param.startswith(":"):
+        return "*"
+    return param[:64]
+
+
+def require_history(ctx: Context, command: str) -> None:
+    """Without history (--no-history) these commands do not exist: no capability and
+    no ISUPPORT token names them, so they are answered as unknown (421)."""
+    if not ctx.store.enabled:
+        raise errors.UnknownCommand(command)
+
+
+# --- what a client names ---------------------------------------------------------
+
+def parse_timestamp(text: str) -> int | None:
+    """Milliseconds since the epoch of a server-time timestamp, or None if it is not one."""
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(f) for f in match.groups()[:6])
+    fraction = match.group(7)
+    try:
+        stamp = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:  # the 31st of February, hour 25
+        return None
+    millis = int((fraction or "0").ljust(3, "0")[:3])
+    return int(stamp.timestamp()) * 1000 + millis
+
+
+def format_ms(time_ms: int) -> str:
+    return server_time(time_ms / 1000)
+
+
+def parse_ref(param: str) -> Ref | None:
+    """`timestamp=<server-time>` or `msgid=<id>` (the type in any case), else None."""
+    kind, equals, value = param.partition("=")
+    kind = kind.lower()
+    if not equals or not value:
+        return None
+    if kind == "msgid":
+        return Ref(msgid=value)
+    if kind == "timestamp":
+        time_ms = parse_timestamp(value)
+        return None if time_ms is None else Ref(time_ms=time_ms)
+    return None
+
+
+def parse_limit(text: str, most: int) -> int | None:
+    """A positive count, at most `most` (a larger one asks for the most there is);
+    None for zero, a negative number or anything else."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    count = int(text)
+    return min(count, most) if count > 0 else None
+
+
+# --- who may read what ---------------------------------------------------------
+
+def readable_room(ctx: Context, name: str) -> Room | None:
+    """The room named, if the user may read its history: only its current members
+    (so never a secret room's outsiders). A missing room and a room the user may not
+    read both give None: the answer must not tell them apart."""
+    if not is_room_name(name):
+        return None
+    room = ctx.rooms.find(name)
+    if room is None or not room.has(ctx.user):
+        return None
+    return room
+
+
+def own_rooms(ctx: Context) -> dict[str, Room]:
+    """The rooms the user is in, by casefolded name (the store's target keys)."""
+    return {casefold(room.name): room for room in ctx.user.room_list()}
+
+
+def read_store(query: Callable[[], T], failed: Fail, unknown: Fail | None = None) -> T:
+    """Run a store read: an unknown msgid raises `unknown`, a store that fails raises
+    `failed` (logged with its traceback: history degrades, the chat goes on)."""
+    try:
+        return query()
+    except UnknownMessage:
+        raise (unknown or failed) from None
+    except Exception:  # a disk or database error must not end the connection
+        log.exception("history could not be read (%s %s)", failed.command, failed.code)
+        raise failed from None
+
+
+# --- rendering -----------------------------------------------------------------
+
+def record_event(record: Record) -> Event:
+    """The event a record was when it happened: its msgid, its time, its tags."""
+    tags = dict(record.tags)
+    bot = tags.pop("bot", None) is not None
+    text = len(record.params) >= _TEXT_FROM.get(record.command, len(record.params) + 1)
+    event = Event(record.source, record.command, list(record.params), text=text,
+                  account=record.account, bot=bot, msgid=record.msgid,
+                  client_tags=tags or None,
+                  extended=list(record.extended) if record.extended else None)
+    event.when = record.time_ms / 1000
+    return event
+
+
+def record_lines(records: Iterable[Record], profile: int) -> Iterator[bytes]:
+    """The records as lines for a client of this tag profile. TAGMSG reaches only
+    clients that speak message-tags, as it does live."""
+    for record in records:
+        if record.command == "TAGMSG" and not profile & MESSAGE_TAGS:
+            continue
+        yield record_event(record).render(profile)
+
+
+def new_batch_id() -> str:
+    return f"h{next(_batch_ids):x}"
+
+
+def send_batch(ctx: Context, kind: str, params: Sequence[str], lines: Iterable[bytes]) -> None:
+    """The lines as one batch of type `kind` (an empty batch when there are none), or
+    as they are for a client that did not enable `batch`. Labeled, the batch's
+    opening line carries the label (`labeled.py`)."""
+    user = ctx.user
+    if "batch" not in user.caps:
+        for line in lines:
+            user.send(line)
+        return
+    ref = new_batch_id()
+    server = ctx.settings.server_name
+    ctx.send(Message("BATCH", [f"+{ref}", kind, *params], source=server))
+    tag = f"batch={ref}".encode()
+    for line in lines:
+        user.send(with_tag(line, tag))
+    ctx.send(Message("BATCH", [f"-{ref}"], source=server))
+
+
+def send_records(ctx: Context, kind: str, params: Sequence[str],
+                 records: Iterable[Record]) -> None:
+    send_batch(ctx, kind, params, record_lines(records, ctx.user.tag_profile))

@@ -1,0 +1,402 @@
+"""The store's one writer: reader threads queue writes, one thread commits them in batches.
+
+Why: SQLite has one writer at a time, and a commit costs a disk sync. With thousands of
+client threads each committing its own line, they would queue on the file lock and every
+PRIVMSG would wait for a disk. Here a write is an O(1) append to a deque under a lock that
+is never held across I/O; the writer takes everything queued, at least every `flush_ms`,
+and commits it in one transaction (`executemany`).
+
+Concurrency rule (the whole of it): `_lock` guards `_queue`, the sequence numbers and
+the figures in `_stats`; it is held only to move items in or out, never while SQLite
+runs. Two conditions share it: `_work` wakes the writer, `_done` wakes readers waiting
+for their writes to be committed (read-your-writes, `wait_for_writes`).
+
+What can go wrong degrades history, never the chat: a full queue drops new writes, a
+failed commit (disk full, I/O error) drops its batch; both are counted and logged at most
+once a minute, and the writer carries on. Pruning (old or surplus rows) runs here too, in
+small steps between batches, so it never holds up commits for long.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ...protocol import casefold
+from .base import Record, RoomRecord, WriterStats
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 60.0
+PRUNE_STEP_ROWS = 2000          # rows deleted per transaction while pruning
+RECENT_BATCHES = 32
+LOG_EVERY_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Redact:
+    target_key: str
+    msgid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetRoom:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class OnWriter:
+    """Run a function on the writer's connection (tests: simulate a full disk)."""
+
+    fn: Callable[[sqlite3.Connection], object]
+
+
+Op = Record | Redact | RoomRecord | ForgetRoom | OnWriter
+
+_INSERT = """INSERT INTO messages (msgid, time_ms, target_key, sender_key, source, command,
+                                   params, text, tags, account, extended)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_SAVE_ROOM = """INSERT OR REPLACE INTO rooms (key, name, created, modes, password, user_limit,
+                                              topic, topic_setter, topic_set_at, bans)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _row(r: Record) -> tuple[object, ...]:
+    return (r.msgid, r.time_ms, r.target_key, r.sender_key, r.source, r.command,
+            json.dumps(r.params, ensure_ascii=False), r.text,
+            json.dumps(r.tags, ensure_ascii=False) if r.tags else None, r.account,
+            None if r.extended is None else json.dumps(r.extended, ensure_ascii=False))
+
+
+def _room_row(room: RoomRecord) -> tuple[object, ...]:
+    bans = [[b.mask, b.setter, b.set_at] for b in room.bans]
+    return (casefold(room.name), room.name, room.created, room.modes, room.key, room.limit,
+            room.topic, room.topic_setter, room.topic_set_at,
+            json.dumps(bans, ensure_ascii=False))
+
+
+class Throttled:
+    """A warning logged at most once per `every` seconds; the rest are counted."""
+
+    def __init__(self, every: float = LOG_EVERY_S) -> None:
+        self._every = every
+        self._last = -every
+        self._suppressed = 0
+        self._lock = threading.Lock()
+
+    def warning(self, msg: str, *args: object) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self._every:
+                self._suppressed += 1
+                return
+            self._last, suppressed, self._suppressed = now, self._suppressed, 0
+        if suppressed:
+            msg += f" ({suppressed} more since the last report)"
+        log.warning(msg, *args)
+
+
+@dataclass(slots=True)
+class Pruning:
+    max_age_s: float | None
+    max_per_target: int | None
+    every_s: float = PRUNE_EVERY_S
+    step_rows: int = PRUNE_STEP_ROWS
+    deleted: int = field(default=0)
+
+
+class Batcher:
+    """The writer thread and its queue."""
+
+    def __init__(self, conn: sqlite3.Connection, *, flush_ms: int, queue_limit: int,
+                 pruning: Pruning) -> None:
+        self._conn = conn
+        self._flush_s = max(flush_ms, 0) / 1000
+        self._queue_limit = queue_limit
+        self._pruning = pruning
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._done = threading.Condition(self._lock)
+        self._queue: deque[Op] = deque()
+        self._queued_seq = 0       # writes accepted into the queue, ever
+        self._done_seq = 0         # ... of them committed or given up on
+        self._urgent = False       # a reader waits: commit now
+        self._prune_now = False
+        self._prune_waiters: list[threading.Event] = []
+        self._stopping = False
+        self._closed = False
+        self._stats = WriterStats()
+        self._recent: deque[int] = deque(maxlen=RECENT_BATCHES)
+        self._overflow_log = Throttled()
+        self._error_log = Throttled()
+        high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
+        self._high_ms: int = high
+        self._skew_ms: int = skew
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    # --- reader threads ---------------------------------------------------------------
+
+    def put(self, op: Op) -> None:
+        """Queue one write: O(1), never blocks on I/O, never raises."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stats.queued += 1
+            depth = len(self._queue)
+            if depth >= self._queue_limit:
+                self._stats.dropped += 1
+                overflowing = True
+            else:
+                overflowing = False
+                self._queue.append(op)
+                self._queued_seq += 1
+                if depth + 1 > self._stats.deepest_queue:
+                    self._stats.deepest_queue = depth + 1
+                if depth == 0:
+                    self._work.notify()
+        if overflowing:
+            self._overflow_log.warning(
+                "store: write queue full (%d); history is losing writes", self._queue_limit)
+
+    def wait_for_writes(self, timeout: float) -> bool:
+        """Return once every write queued before this call is committed (or given up
+        on); at once if none is pending. False if `timeout` ran out first."""
+        with self._lock:
+            target = self._queued_seq
+            if self._done_seq >= target:
+                return True
+            self._urgent = True
+            self._work.notify()
+            deadline = time.monotonic() + timeout
+            while self._done_seq < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return False
+                self._done.wait(left)
+            return True
+
+    def prune_soon(self) -> threading.Event:
+        """Start a pruning pass now; the event is set when it has ended."""
+        ended = threading.Event()
+        with self._lock:
+            if self._stopping:
+                ended.set()
+                return ended
+            self._prune_now = True
+            self._prune_waiters.append(ended)
+            self._work.notify()
+        return ended
+
+    @property
+    def skew_ms(self) -> int:
+        return self._skew_ms
+
+    def stats(self) -> WriterStats:
+        with self._lock:
+            s = self._stats
+            return WriterStats(queued=s.queued, committed=s.committed, dropped=s.dropped,
+                               batches=s.batches, largest_batch=s.largest_batch,
+                               deepest_queue=s.deepest_queue, batch_sizes=list(self._recent))
+
+    def close(self) -> None:
+        """Commit everything queued, stop the thread. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._stopping = True
+            self._work.notify()
+        self._thread.join()
+        self._conn.close()
+
+    # --- the writer thread ------------------------------------------------------------
+
+    def _take(self, pruning: bool, next_prune: float) -> tuple[list[Op], int, bool]:
+        with self._lock:
+            if not pruning:
+                while not (self._queue or self._stopping or self._urgent or self._prune_now):
+                    left = next_prune - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._work.wait(left)
+                if self._queue and not (self._stopping or self._urgent):
+                    # gather: the rest of the batch arrives while we wait
+                    self._work.wait_for(lambda: self._stopping or self._urgent,
+                                        self._flush_s)
+            batch = list(self._queue)
+            self._queue.clear()
+            self._urgent = False
+            return batch, self._queued_seq, self._stopping
+
+    def _run(self) -> None:
+        next_prune = time.monotonic() + self._pruning.every_s
+        pruner: Iterator[int] | None = None
+        ending: list[threading.Event] = []    # set when the running pass ends
+        while True:
+            batch, upto, stopping = self._take(pruner is not None, next_prune)
+            committed = self._commit(batch) if batch else 0
+            with self._lock:
+                self._done_seq = upto
+                if batch:
+                    self._stats.batches += 1
+                    self._stats.committed += committed
+                    self._stats.dropped += len(batch) - committed
+                    self._stats.largest_batch = max(self._stats.largest_batch, len(batch))
+                    self._recent.append(len(batch))
+                self._done.notify_all()
+                if stopping and not self._queue:
+                    break
+                if pruner is None and (self._prune_now or time.monotonic() >= next_prune):
+                    pruner = self._prune()
+                    ending, self._prune_waiters = self._prune_waiters, []
+                    self._prune_now = False
+            if pruner is not None and next(pruner, None) is None:
+                pruner = None
+                next_prune = time.monotonic() + self._pruning.every_s
+                for event in ending:
+                    event.set()
+        with self._lock:
+            ending += self._prune_waiters
+        for event in ending:
+            event.set()
+
+    def _commit(self, batch: list[Op]) -> int:
+        """One transaction for the whole batch; the number of writes committed."""
+        conn = self._conn
+        high, skew = self._high_ms, self._skew_ms
+        try:
+            conn.execute("BEGIN")
+            run: list[Record] = []
+            for op in batch:
+                if isinstance(op, Record):
+                    run.append(op)
+                    continue
+                if run:
+                    high, skew = self._insert(run, high, skew)
+                    run = []
+                self._apply(op)
+            if run:
+                high, skew = self._insert(run, high, skew)
+            if (high, skew) != (self._high_ms, self._skew_ms):
+                conn.execute("UPDATE meta SET high_ms = ?, skew_ms = ?", (high, skew))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._error_log.warning("store: a batch of %d writes was lost: %s",
+                                    len(batch), exc)
+            return 0
+        self._high_ms, self._skew_ms = high, skew
+        return len(batch)
+
+    def _insert(self, run: list[Record], high: int, skew: int) -> tuple[int, int]:
+        # Stored in time order (stable: equal times keep their queue order), so ids
+        # follow time as closely as possible and `skew` stays small.
+        run.sort(key=lambda r: r.time_ms)
+        for r in run:
+            if r.time_ms < high:
+                skew = max(skew, high - r.time_ms)
+            else:
+                high = r.time_ms
+        self._conn.executemany(_INSERT, [_row(r) for r in run])
+        return high, skew
+
+    def _apply(self, op: Op) -> None:
+        conn = self._conn
+        if isinstance(op, Redact):
+            conn.execute("DELETE FROM messages WHERE target_key = ? AND msgid = ?",
+                         (op.target_key, op.msgid))
+        elif isinstance(op, RoomRecord):
+            conn.execute(_SAVE_ROOM, _room_row(op))
+        elif isinstance(op, ForgetRoom):
+            conn.execute("DELETE FROM rooms WHERE key = ?", (op.key,))
+        elif isinstance(op, OnWriter):
+            op.fn(conn)
+
+    # --- pruning: a generator, one bounded transaction per step -----------------------
+
+    def _prune(self) -> Iterator[int]:
+        p = self._pruning
+        if p.max_age_s is not None:
+            yield from self._prune_by_age(int((time.time() - p.max_age_s) * 1000))
+        if p.max_per_target is not None:
+            yield from self._prune_by_count(p.max_per_target)
+
+    def _delete(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        try:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._error_log.warning("store: pruning failed: %s", exc)
+            return 0
+        self._pruning.deleted += len(ids)
+        return len(ids)
+
+    def _prune_by_age(self, cutoff_ms: int) -> Iterator[int]:
+        """Oldest ids first. Ids follow time up to `skew_ms`, so past a row at least
+        `skew_ms` newer than the cutoff, no row is older than it: stop there."""
+        last_id = 0
+        while True:
+            try:
+                rows = self._conn.execute(
+                    "SELECT id, time_ms FROM messages WHERE id > ? ORDER BY id LIMIT ?",
+                    (last_id, self._pruning.step_rows)).fetchall()
+            except sqlite3.Error as exc:
+                self._error_log.warning("store: pruning failed: %s", exc)
+                return
+            if not rows:
+                return
+            last_id = rows[-1][0]
+            old = [i for i, t in rows if t < cutoff_ms]
+            deleted = self._delete(old)
+            yield deleted
+            if deleted < len(old) or len(rows) < self._pruning.step_rows or any(
+                    t >= cutoff_ms + self._skew_ms for _, t in rows):
+                return
+
+    def _prune_by_count(self, keep: int) -> Iterator[int]:
+        """Target by target (an index seek each), the rows beyond the newest `keep`."""
+        conn, step = self._conn, self._pruning.step_rows
+        key = ""
+        while True:
+            try:
+                row = conn.execute("SELECT target_key FROM messages WHERE target_key > ? "
+                                   "ORDER BY target_key LIMIT 1", (key,)).fetchone()
+            except sqlite3.Error as exc:
+                self._error_log.warning("store: pruning failed: %s", exc)
+                return
+            if row is None:
+                return
+            key = row[0]
+            while True:
+                try:
+                    edge = conn.execute(
+                        "SELECT time_ms, id FROM messages WHERE target_key = ? "
+                        "ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?",
+                        (key, keep)).fetchone()
+                    ids = [] if edge is None else [i for (i,) in conn.execute(
+                        "SELECT id FROM messages WHERE target_key = ? "
+                        "AND (time_ms, id) <= (?, ?) ORDER BY time_ms, id LIMIT ?",
+                        (key, edge[0], edge[1], step))]
+                except sqlite3.Error as exc:
+                    self._error_log.warning("store: pruning failed: %s", exc)
+                    return
+                deleted = self._delete(ids)
+                yield deleted
+                if deleted < step:
+                    break

@@ -1,0 +1,323 @@
+"""The embedded store: one SQLite file in the data dir, in WAL mode.
+
+Writes go to the one writer thread (`batcher.py`) and return at once. Reads run on the
+calling thread with a connection borrowed from a small pool (a server may have ten
+thousand client threads; it has a handful of read connections), after making sure that
+every write queued before the read is committed: read-your-writes costs nothing when
+nothing is pending, and one early commit when something is.
+
+Every query walks the (target_key, time_ms, id) index, which is the one total order of
+the interface: time, then insertion order. A `Ref` becomes a point in that order: a
+msgid is its record's (time_ms, id); a timestamp is the edge of its millisecond on the
+side the query needs, so that bounds stay exclusive.
+
+A read that fails on a damaged file degrades history (an empty answer, logged), never
+the chat.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import schema
+from .base import (
+    Record,
+    Ref,
+    RoomRecord,
+    SavedBan,
+    SearchQuery,
+    Store,
+    UnknownMessage,
+    WriterStats,
+)
+from .batcher import Batcher, ForgetRoom, OnWriter, Pruning, Redact, Throttled
+from .search import search as fts_search
+
+log = logging.getLogger(__name__)
+
+READERS = 4                 # read connections at most
+READ_WAIT_S = 2.0           # how long a read waits for pending writes before reading anyway
+COLUMNS = ("id, time_ms, msgid, target_key, sender_key, source, command, params, text, "
+           "tags, account, extended")
+_MESSAGES_ONLY = " AND command IN ('PRIVMSG', 'NOTICE')"
+_FIRST = -1                 # below every id: (t, _FIRST) is the start of millisecond t
+_LAST = 2 ** 63 - 1         # above every id: (t, _LAST) is its end
+
+Point = tuple[int, int]     # (time_ms, id)
+Rows = list[tuple[object, ...]]
+
+
+def _record(row: tuple[object, ...]) -> Record:
+    (_, time_ms, msgid, target_key, sender_key, source, command, params, text, tags,
+     account, extended) = row
+    return Record(
+        msgid=str(msgid), time_ms=int(str(time_ms)), target_key=str(target_key),
+        sender_key=str(sender_key), source=str(source), command=str(command),
+        params=tuple(json.loads(str(params))),
+        text=None if text is None else str(text),
+        tags=() if tags is None else tuple((str(k), str(v)) for k, v in json.loads(str(tags))),
+        account=None if account is None else str(account),
+        extended=None if extended is None else tuple(json.loads(str(extended))))
+
+
+class SqliteStore:
+    """History and rooms in `data_dir/ircish.db`. Open with `SqliteStore.open`."""
+
+    enabled = True
+
+    def __init__(self, path: Path, writer: sqlite3.Connection, *, flush_ms: int,
+                 pruning: Pruning, queue_limit: int) -> None:
+        self.path = path
+        self._batcher = Batcher(writer, flush_ms=flush_ms, queue_limit=queue_limit,
+                                pruning=pruning)
+        self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._opened: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
+        self._closed = False
+        self._read_errors = Throttled()
+
+    @classmethod
+    def open(cls, data_dir: Path, *, flush_ms: int = 100,
+             max_age_s: float | None = 30 * 86400, max_per_target: int | None = None,
+             queue_limit: int = 200_000) -> SqliteStore:
+        """Open (creating if need be) the store in `data_dir`. Raises StoreError with one
+        line naming the file or directory when it cannot be used."""
+        writer = schema.open_database(data_dir)
+        return cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
+                   pruning=Pruning(max_age_s, max_per_target), queue_limit=queue_limit)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._batcher.close()
+        with self._pool_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+
+    # --- writes: queued -----------------------------------------------------------------
+
+    def append(self, record: Record) -> None:
+        self._batcher.put(record)
+
+    def redact(self, target_key: str, msgid: str) -> None:
+        self._batcher.put(Redact(target_key, msgid))
+
+    def save_room(self, room: RoomRecord) -> None:
+        self._batcher.put(room)
+
+    def forget_room(self, key: str) -> None:
+        self._batcher.put(ForgetRoom(key))
+
+    def stats(self) -> WriterStats:
+        return self._batcher.stats()
+
+    # test hooks: run on the writer's connection (e.g. a low max_page_count is a full
+    # disk); start a pruning pass now
+    def _on_writer(self, fn: Callable[[sqlite3.Connection], object]) -> None:
+        self._batcher.put(OnWriter(fn))
+
+    def _prune_now(self, timeout: float = 10.0) -> bool:
+        return self._batcher.prune_soon().wait(timeout)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection, after every write queued so far is committed."""
+        self._batcher.wait_for_writes(READ_WAIT_S)
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            conn = self._new_reader() or self._pool.get()
+        try:
+            yield conn
+        finally:
+            self._pool.put(conn)
+
+    def _new_reader(self) -> sqlite3.Connection | None:
+        with self._pool_lock:
+            if len(self._opened) >= READERS or self._closed:
+                return None
+            conn = schema.connect(self.path)
+            schema.configure(conn, cache_kib=schema.READER_CACHE_KIB, reader=True)
+            self._opened.append(conn)
+            return conn
+
+    def rooms(self) -> list[RoomRecord]:
+        if self._closed:
+            return []
+        try:
+            with self._reading() as conn:
+                rows = conn.execute(
+                    "SELECT name, created, modes, password, user_limit, topic, topic_setter, "
+                    "topic_set_at, bans FROM rooms ORDER BY key").fetchall()
+        except sqlite3.Error as exc:
+            self._read_errors.warning("store: reading rooms failed: %s", exc)
+            return []
+        return [RoomRecord(name=name, created=created, modes=modes, key=password,
+                           limit=user_limit, topic=topic, topic_setter=setter,
+                           topic_set_at=set_at,
+                           bans=tuple(SavedBan(m, s, t) for m, s, t in json.loads(bans)))
+                for (name, created, modes, password, user_limit, topic, setter, set_at, bans)
+                in rows]
+
+    def find(self, target_key: str, msgid: str) -> Record | None:
+        if self._closed:
+            return None
+        try:
+            with self._reading() as conn:
+                row = conn.execute(
+                    f"SELECT {COLUMNS} FROM messages WHERE target_key = ? AND msgid = ? "
+                    "ORDER BY id LIMIT 1", (target_key, msgid)).fetchone()
+        except sqlite3.Error as exc:
+            self._read_errors.warning("store: a history read failed: %s", exc)
+            return None
+        return None if row is None else _record(row)
+
+    def latest(self, target_key: str, after: Ref | None, limit: int,
+               events: bool) -> list[Record]:
+        return self._history(target_key, limit, events, lambda c: (
+            self._newest(c, target_key, limit, events,
+                         low=None if after is None else _point(c, target_key, after, _LAST))))
+
+    def before(self, target_key: str, ref: Ref, limit: int, events: bool) -> list[Record]:
+        return self._history(target_key, limit, events, lambda c: self._newest(
+            c, target_key, limit, events, high=_point(c, target_key, ref, _FIRST)))
+
+    def after(self, target_key: str, ref: Ref, limit: int, events: bool) -> list[Record]:
+        return self._history(target_key, limit, events, lambda c: self._oldest(
+            c, target_key, limit, events, low=_point(c, target_key, ref, _LAST)))
+
+    def around(self, target_key: str, ref: Ref, limit: int, events: bool) -> list[Record]:
+        def query(c: sqlite3.Connection) -> Rows:
+            # One point splits both halves: a msgid's record starts the later half.
+            split = _point(c, target_key, ref, _FIRST)
+            earlier = self._newest(c, target_key, limit // 2, events, high=split)
+            later = self._oldest(c, target_key, limit - limit // 2, events, low=split,
+                                 inclusive=True)
+            return earlier + later
+        return self._history(target_key, limit, events, query)
+
+    def between(self, target_key: str, start: Ref, end: Ref, limit: int,
+                events: bool) -> list[Record]:
+        def query(c: sqlite3.Connection) -> Rows:
+            a_low, a_high = _point(c, target_key, start, _LAST), _point(c, target_key, start,
+                                                                         _FIRST)
+            b_low, b_high = _point(c, target_key, end, _LAST), _point(c, target_key, end,
+                                                                       _FIRST)
+            if a_high <= b_high:     # forward from start
+                return self._oldest(c, target_key, limit, events, low=a_low, high=b_high)
+            return self._newest(c, target_key, limit, events, low=b_low, high=a_high)
+        return self._history(target_key, limit, events, query)
+
+    def targets(self, keys: Collection[str], start_ms: int, end_ms: int,
+                limit: int) -> list[tuple[str, int]]:
+        if self._closed or limit <= 0:
+            return []
+        low, high = min(start_ms, end_ms), max(start_ms, end_ms)
+        found: list[tuple[str, int]] = []
+        try:
+            with self._reading() as conn:
+                for key in set(keys):
+                    row = conn.execute(
+                        "SELECT time_ms FROM messages WHERE target_key = ? AND time_ms > ? "
+                        f"AND time_ms < ?{_MESSAGES_ONLY} ORDER BY time_ms DESC LIMIT 1",
+                        (key, low, high)).fetchone()
+                    if row is not None:
+                        found.append((key, row[0]))
+        except sqlite3.Error as exc:
+            self._read_errors.warning("store: a history read failed: %s", exc)
+            return []
+        found.sort(key=lambda kt: (kt[1], kt[0]))
+        return found[-limit:]
+
+    def search(self, query: SearchQuery) -> list[Record]:
+        if self._closed:
+            return []
+        try:
+            with self._reading() as conn:
+                rows = fts_search(conn, query, self._batcher.skew_ms, COLUMNS)
+        except sqlite3.Error as exc:
+            self._read_errors.warning("store: a search failed: %s", exc)
+            return []
+        return [_record(row) for row in rows]
+
+    # --- query helpers ------------------------------------------------------------------
+
+    def _history(self, target_key: str, limit: int, events: bool,
+                 query: Callable[[sqlite3.Connection], Rows]) -> list[Record]:
+        if self._closed or limit <= 0:
+            return []
+        try:
+            with self._reading() as conn:
+                rows = query(conn)
+        except sqlite3.Error as exc:
+            self._read_errors.warning("store: a history read failed: %s", exc)
+            return []
+        return [_record(row) for row in rows]
+
+    @staticmethod
+    def _newest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
+                low: Point | None = None, high: Point | None = None) -> list[tuple[object, ...]]:
+        """The newest `limit` rows strictly between `low` and `high`, oldest first."""
+        if limit <= 0:
+            return []
+        sql, args = _where(key, events, low, high, inclusive=False)
+        rows = conn.execute(f"SELECT {COLUMNS} FROM messages WHERE {sql} "
+                            "ORDER BY time_ms DESC, id DESC LIMIT ?", (*args, limit)).fetchall()
+        rows.reverse()
+        return rows
+
+    @staticmethod
+    def _oldest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
+                low: Point | None = None, high: Point | None = None,
+                inclusive: bool = False) -> list[tuple[object, ...]]:
+        """The oldest `limit` rows after `low` (from it, if `inclusive`), before `high`."""
+        if limit <= 0:
+            return []
+        sql, args = _where(key, events, low, high, inclusive=inclusive)
+        return conn.execute(f"SELECT {COLUMNS} FROM messages WHERE {sql} "
+                            "ORDER BY time_ms, id LIMIT ?", (*args, limit)).fetchall()
+
+
+def _where(key: str, events: bool, low: Point | None, high: Point | None, *,
+           inclusive: bool) -> tuple[str, list[object]]:
+    sql = "target_key = ?"
+    args: list[object] = [key]
+    if low is not None:
+        sql += f" AND (time_ms, id) {'>=' if inclusive else '>'} (?, ?)"
+        args += low
+    if high is not None:
+        sql += " AND (time_ms, id) < (?, ?)"
+        args += high
+    if not events:
+        sql += _MESSAGES_ONLY
+    return sql, args
+
+
+def _point(conn: sqlite3.Connection, key: str, ref: Ref, edge: int) -> Point:
+    """Where `ref` sits in the target's order. A timestamp is the start (`_FIRST`) or
+    the end (`_LAST`) of its millisecond; a msgid is its record's exact place."""
+    if ref.msgid is not None:
+        row = conn.execute("SELECT time_ms, id FROM messages WHERE target_key = ? AND msgid = ? "
+                           "ORDER BY id LIMIT 1", (key, ref.msgid)).fetchone()
+        if row is None:
+            raise UnknownMessage(ref.msgid)
+        return (row[0], row[1])
+    if ref.time_ms is None:
+        raise ValueError("a Ref needs a timestamp or a msgid")
+    return (ref.time_ms, edge)
+
+
+def _conforms(store: SqliteStore) -> Store:
+    return store  # mypy checks SqliteStore against the interface here
+
