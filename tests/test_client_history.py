@@ -32,12 +32,18 @@ def sent(model: ClientModel) -> list[str]:
     return [m.to_line() for m in model.history.take()]
 
 
-BASE = time.time() - 130     # at(130) is about when the test runs (and drops its link)
+BASE = [0.0]
+
+
+@pytest.fixture(autouse=True)
+def clock() -> None:
+    """at(130) is about when the test runs (when its link drops, by the local clock)."""
+    BASE[0] = time.time() - 130
 
 
 def at(seconds: int) -> str:
-    """A server-time tag, `seconds` after BASE."""
-    return f"time={timestamp(BASE + seconds)}"
+    """A server-time tag, `seconds` after the test's base time."""
+    return f"time={timestamp(BASE[0] + seconds)}"
 
 
 def said(buf: Buffer | None) -> list[tuple[str, str, bool]]:
@@ -270,10 +276,25 @@ def test_a_full_buffer_keeps_its_newest_lines() -> None:
     buf = Buffer("#dev", "room", lines=deque(maxlen=3))
     for n in (10, 20, 30):
         buf.append(Line("message", f"at {n}", time=n))
-    assert not buf.insert(Line("message", "at 5", time=5, msgid="a"))   # older than all kept
-    assert buf.insert(Line("message", "at 25", time=25, msgid="b"))
+    assert buf.insert(Line("message", "at 5", time=5, msgid="a")) == (None, False)  # too old
+    at_25 = Line("message", "at 25", time=25, msgid="b")
+    assert buf.insert(at_25) == (at_25, True)
     assert [line.text for line in buf.lines] == ["at 20", "at 25", "at 30"]
-    assert not buf.insert(Line("message", "at 25 again", time=25, msgid="b"))
+    assert buf.insert(Line("message", "at 25 again", time=25, msgid="b")) == (at_25, False)
+
+
+def test_lines_of_the_same_millisecond_keep_the_servers_order(model: ClientModel) -> None:
+    feed(model, f"{S} 005 alice CHATHISTORY=2 :are supported by this server")
+    join(model, "#dev", 100)
+    same = at(50)
+    feed(model, *history_batch("h1", "#dev", f"{same};msgid=m3 :{BOB} PRIVMSG #dev :three",
+                               f"{same};msgid=m4 :{BOB} PRIVMSG #dev :four"))
+    dev = model.find("#dev")
+    assert dev is not None
+    model.history.older(dev)
+    feed(model, *history_batch("h2", "#dev", f"{same};msgid=m1 :{BOB} PRIVMSG #dev :one",
+                               f"{same};msgid=m2 :{BOB} PRIVMSG #dev :two"))
+    assert [text for _, text, _ in said(dev)] == ["one", "two", "three", "four"]
 
 
 # --- search and goto ---------------------------------------------------------------

@@ -97,26 +97,31 @@ class Buffer:
         self.lines.append(line)
         return True
 
-    def insert(self, line: Line, floor: Line | None = None, ceiling: Line | None = None) -> bool:
+    def insert(self, line: Line, floor: Line | None = None,
+               ceiling: Line | None = None) -> tuple[Line | None, bool]:
         """Put a history line after every line not newer than it, but after `floor` and
-        before `ceiling` when given (a catch-up belongs between the last line seen before
-        a drop and the join line, whatever the clocks say). False for a msgid already
-        here, or a line older than everything a full buffer keeps."""
+        before `ceiling` when given: the server's order where times are equal (many
+        lines share a millisecond), and a catch-up between the last line seen before a
+        drop and the join line whatever the clocks say. Returns the line now here with
+        its msgid (this one, or the one already here) and whether it was added; (None,
+        False) for a line older than everything a full buffer keeps."""
         if line.msgid and line.msgid in self.msgids:
-            return False
+            return next((old for old in reversed(self.lines) if old.msgid == line.msgid),
+                        None), False
         lines = self.lines
         low, position = self._index(floor, 0, 1), self._index(ceiling, len(lines), 0)
+        position = max(position, low)
         while position > low and lines[position - 1].time > line.time:
             position -= 1
         if len(lines) == lines.maxlen:
             if position == 0:
-                return False
+                return None, False
             lines.popleft()
             position -= 1
         lines.insert(position, line)
         if line.msgid:
             self.msgids.add(line.msgid)
-        return True
+        return line, True
 
     def _index(self, line: Line | None, default: int, offset: int) -> int:
         """The position of `line` (by identity, searched from the newest) plus `offset`."""

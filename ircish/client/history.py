@@ -41,7 +41,8 @@ class Request:
     subcommand: str             # LATEST, BEFORE or AROUND
     limit: int
     floor: Line | None = None   # a catch-up goes after the last line seen...
-    ceiling: Line | None = None  # ... and above the join line
+    ceiling: Line | None = None  # ... and above the join line; an older page above the oldest
+    live_from: float | None = None  # a catch-up: lines from the join on are seen live
 
 
 def timestamp(when: float) -> str:
@@ -91,7 +92,8 @@ class History:
         if not self.has("draft/chathistory"):
             return
         last = next((line for line in reversed(buf.lines) if line.msgid), None)
-        self._ask(Request(buf, "LATEST", self.page(), last, join_line),
+        self._ask(Request(buf, "LATEST", self.page(), last, join_line,
+                          join_line.time if join_line else None),
                   f"msgid={last.msgid}" if last else "*")
 
     def older(self, buf: Buffer) -> None:
@@ -105,7 +107,7 @@ class History:
             self._ask(Request(buf, "LATEST", self.page()), "*")
             return
         ref = f"msgid={oldest.msgid}" if oldest else f"timestamp={timestamp(buf.lines[0].time)}"
-        self._ask(Request(buf, "BEFORE", self.page()), ref)
+        self._ask(Request(buf, "BEFORE", self.page(), ceiling=oldest), ref)
 
     def _ask(self, request: Request, ref: str) -> None:
         self._pending.append(request)
@@ -185,14 +187,15 @@ class History:
         buf = request.buffer if request is not None else self.model.find(target)
         if request is None or buf not in self.model.buffers:
             return   # not asked for, or its buffer was closed meanwhile
-        # A catch-up's lines from the join on were (or will be) seen live.
-        until = request.ceiling.time if request.ceiling is not None else None
+        until = request.live_from
         messages = batch.messages()
-        added = 0
+        added, floor = 0, request.floor
         for msg in messages:
             line = self.line(msg)
             if line is not None and (until is None or line.time < until):
-                added += buf.insert(line, request.floor, request.ceiling)
+                placed, new = buf.insert(line, floor, request.ceiling)
+                added += new
+                floor = placed or floor      # the next line comes after this one
         for msg in messages:
             if msg.command == "REDACT":
                 self.apply_redact(msg, buf)
@@ -221,7 +224,8 @@ class History:
         target = next((r.buffer.name for r in self._pending if r.buffer.key in names), None)
         request = self._take(target)
         if request is not None and request.subcommand == "LATEST" and request.floor is not None:
-            self._ask(Request(request.buffer, "LATEST", request.limit, None, request.ceiling), "*")
+            self._ask(Request(request.buffer, "LATEST", request.limit, None, request.ceiling,
+                              request.live_from), "*")
             return True
         return False
 
