@@ -209,12 +209,49 @@ def test_a_catch_up_from_a_msgid_the_server_forgot_asks_for_the_latest(
                    for line in model.buffer.lines)
 
 
-def test_other_history_failures_are_told_and_stop_loading(model: ClientModel) -> None:
+def test_failures_of_what_the_user_asked_are_told_and_stop_loading(
+        model: ClientModel) -> None:
     join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev", *(f"{at(n)};msgid=m{n} :{BOB} PRIVMSG #dev :{n}"
+                                               for n in range(50))))
     model.switch_to("#dev")
-    feed(model, f"{S} FAIL CHATHISTORY INVALID_TARGET LATEST #dev :No such room")
-    assert texts(model.buffer)[-1] == "CHATHISTORY: No such room"
-    assert not model.buffer.history.loading
+    model.history.older(model.buffer)
+    feed(model, f"{S} FAIL CHATHISTORY MESSAGE_ERROR BEFORE #dev :Messages could not be "
+                "retrieved")
+    assert texts(model.buffer)[-1] == "CHATHISTORY: Messages could not be retrieved"
+    assert not model.buffer.history.loading and not model.buffer.history.beginning
+
+
+def test_a_private_chat_the_server_keeps_no_history_of_is_not_asked_again(
+        model: ClientModel) -> None:
+    feed(model, f":{BOB} PRIVMSG alice :hi")
+    assert sent(model) == ["CHATHISTORY LATEST bob * 50"]
+    feed(model, f"{S} FAIL CHATHISTORY INVALID_TARGET LATEST bob :Messages could not be "
+                "retrieved")
+    assert not any(line.kind == "error" for line in model.buffer.lines)   # not news
+    query = model.find("bob")
+    assert query is not None and not query.history.loading
+    model.history.older(query)
+    assert sent(model) == []
+
+
+def test_a_removed_line_never_anchors_a_request(model: ClientModel) -> None:
+    join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev", f"{at(10)};msgid=m1 :{BOB} PRIVMSG #dev :one",
+                               *(f"{at(11)};msgid=f{n} :{BOB} PRIVMSG #dev :filler"
+                                 for n in range(49))),
+         f"@{at(110)};msgid=m2 :{BOB} PRIVMSG #dev :two",
+         f"@{at(111)};msgid=m3 :{BOB} PRIVMSG #dev :three",
+         f":{BOB} REDACT #dev m3", f":{BOB} REDACT #dev m1")
+    sent(model)
+    dev = model.find("#dev")
+    assert dev is not None
+    model.history.older(dev)
+    assert sent(model) == ["CHATHISTORY BEFORE #dev msgid=f0 50"]
+    model.set_connection("disconnected", "Connection lost")
+    welcome(model)
+    join(model, "#dev", 200)
+    assert sent(model) == ["CHATHISTORY LATEST #dev msgid=m2 50"]
 
 
 def test_a_new_private_chat_catches_up_and_so_do_chats_after_a_reconnect(

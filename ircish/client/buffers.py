@@ -147,12 +147,10 @@ class Buffer:
         return [line for line in reversed(self.lines)
                 if line.own and line.msgid and not line.redacted and line.kind in TALK]
 
-    def newest_msgid(self) -> str:
-        return next((line.msgid for line in reversed(self.lines) if line.msgid), "")
-
     def oldest(self) -> Line | None:
-        """The oldest line that can anchor a request for older history."""
-        return next((line for line in self.lines if line.msgid), None)
+        """The oldest line that can anchor a request for older history (a removed one
+        is gone from the server's history too)."""
+        return next((line for line in self.lines if line.msgid and not line.redacted), None)
 
 
 class BufferList:

@@ -43,6 +43,7 @@ class Request:
     floor: Line | None = None   # a catch-up goes after the last line seen...
     ceiling: Line | None = None  # ... and above the join line; an older page above the oldest
     live_from: float | None = None  # a catch-up: lines from the join on are seen live
+    automatic: bool = False     # not asked by the user: its failure is not news
 
 
 def timestamp(when: float) -> str:
@@ -91,9 +92,10 @@ class History:
         after the newest line I have (a rejoin, a reconnect)."""
         if not self.has("draft/chathistory"):
             return
-        last = next((line for line in reversed(buf.lines) if line.msgid), None)
+        last = next((line for line in reversed(buf.lines) if line.msgid and not line.redacted),
+                    None)     # a removed line is gone from the server's history too
         self._ask(Request(buf, "LATEST", self.page(), last, join_line,
-                          join_line.time if join_line else None),
+                          join_line.time if join_line else None, automatic=True),
                   f"msgid={last.msgid}" if last else "*")
 
     def older(self, buf: Buffer) -> None:
@@ -217,17 +219,22 @@ class History:
                                               history=True)
 
     def failed(self, msg: Message) -> bool:
-        """`FAIL CHATHISTORY <code> [<subcommand> <target>...] :text` ends its request.
-        A catch-up from a msgid the server no longer knows asks again for the latest
-        page (dedupe keeps it from repeating lines); True when that was done quietly."""
+        """`FAIL CHATHISTORY <code> [<subcommand> <target>...] :text` ends its request;
+        True when the user need not hear of it. A catch-up from a msgid the server no
+        longer knows asks again for the latest page (dedupe keeps lines from repeating);
+        a target the server keeps no history of (INVALID_TARGET: a private chat, today)
+        is not asked again."""
         names = {casefold(p) for p in msg.params[2:-1]}
         target = next((r.buffer.name for r in self._pending if r.buffer.key in names), None)
         request = self._take(target)
-        if request is not None and request.subcommand == "LATEST" and request.floor is not None:
+        if request is None:
+            return False
+        if msg.params[1:2] == ["INVALID_TARGET"]:
+            request.buffer.history.beginning = True
+        elif request.automatic and request.floor is not None:
             self._ask(Request(request.buffer, "LATEST", request.limit, None, request.ceiling,
-                              request.live_from), "*")
-            return True
-        return False
+                              request.live_from, automatic=True), "*")
+        return request.automatic
 
     def _results(self, batch: Batch) -> None:
         """One search buffer, refilled by each search, its newest result selected."""
