@@ -12,12 +12,15 @@ client enabled draft/event-playback: then JOIN, PART, QUIT, KICK, MODE, TOPIC, N
 TAGMSG too.
 
 Only a room's current members read its history, and a room one may not read is answered
-exactly as one that does not exist (INVALID_TARGET). A nick is INVALID_TARGET for now:
-private history needs accounts to know who is asking. Redacted messages are gone from
-history (REDACT deletes them from the store). Errors are the spec's standard replies:
-UNKNOWN_COMMAND (subcommand), NEED_MORE_PARAMS, INVALID_PARAMS (a reference or limit
-that cannot be read; a limit is a positive number, capped by CHATHISTORY= in 005),
-INVALID_TARGET, MESSAGE_ERROR (an unknown msgid, a store that failed).
+exactly as one that does not exist (INVALID_TARGET). A nick is INVALID_TARGET for now,
+and TARGETS lists rooms only: private history needs accounts to know who is asking.
+Redacted messages are gone from history (REDACT deletes them from the store).
+
+Errors are standard replies, with the codes of the ircv3.net text that defines TARGETS:
+UNKNOWN_COMMAND (subcommand), NEED_MORE_PARAMS (a bare CHATHISTORY is the dispatcher's
+461, which the spec allows), INVALID_PARAMS (a reference or limit that cannot be read;
+a limit is a positive number, capped by CHATHISTORY= in 005), INVALID_TARGET,
+MESSAGE_ERROR (an unknown msgid, a store that failed).
 """
 from __future__ import annotations
 
@@ -95,7 +98,7 @@ def history(ctx: Context, sub: str, target: str, ref_params: list[str], limit_pa
 
     records = read_store(query, _failed(sub, room.name), Fail(
         "CHATHISTORY", "MESSAGE_ERROR", sub, room.name,
-        *(p for p in ref_params if p.lower().startswith("msgid=")),
+        *(safe(p) for p in ref_params if p.lower().startswith("msgid=")),
         text="No such message in this history"))
     send_records(ctx, "chathistory", [room.name], records)
 

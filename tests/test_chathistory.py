@@ -13,9 +13,10 @@ import time
 
 import pytest
 
+from ircish.server.playback import format_ms, parse_limit, parse_ref, parse_timestamp
 from ircish.server.registry import builtin_registry
 from ircish.server.server import Server
-from ircish.server.store import Record
+from ircish.server.store import Record, Ref
 
 from .conftest import SERVER_NAME as S
 from .conftest import Connect, src
@@ -113,6 +114,35 @@ def talk(capped: Connect) -> tuple[Client, list[str]]:
         sent.append(say(alice, "#dev", f"message {i}"))
         time.sleep(0.003)
     return alice, sent
+
+
+# --- the parsers (pure) -----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2019-01-04T14:33:26.123Z", 1546612406123),
+    ("2019-01-04T14:33:26Z", 1546612406000),
+    ("2019-01-04T14:33:26.1Z", 1546612406100),
+    ("2019-01-04T14:33:26.123999999Z", 1546612406123),
+    ("1969-12-31T23:59:59.999Z", -1),
+    ("2019-01-04T14:33:26.123", None), ("2019-01-04 14:33:26.123Z", None),
+    ("2019-02-29T00:00:00.000Z", None), ("2019-01-04T24:00:00.000Z", None),
+    ("2019-01-04T14:33:26.Z", None), ("٢٠١٩-01-04T14:33:26Z", None), ("", None),
+])
+def test_timestamps(text: str, expected: int | None) -> None:
+    assert parse_timestamp(text) == expected
+    if expected is not None and text.endswith(".123Z"):
+        assert format_ms(expected) == text
+
+
+def test_references_and_limits() -> None:
+    assert parse_ref("msgid=abc") == Ref(msgid="abc")
+    assert parse_ref("MSGID=abc") == Ref(msgid="abc")
+    assert parse_ref("timestamp=2019-01-04T14:33:26.123Z") == Ref(time_ms=1546612406123)
+    for bad in ("msgid=", "abc", "*", "id=abc", "timestamp=now"):
+        assert parse_ref(bad) is None
+    assert [parse_limit(t, 100) for t in ("1", "100", "101", "007")] == [1, 100, 100, 7]
+    for bad in ("0", "-1", "", "1e3", "١", " 5"):
+        assert parse_limit(bad, 100) is None
 
 
 # --- the subcommands ------------------------------------------------------------
@@ -258,7 +288,7 @@ def test_subcommands_and_parameters(capped) -> None:
 def test_events_come_back_only_with_event_playback(capped) -> None:
     """A room's life as bob saw it live, his JOIN to dave's QUIT: all of it for a
     client with draft/event-playback, only the PRIVMSG and NOTICE without."""
-    bob = capped("bob", EVENTS)
+    bob = capped("bob", EVENTS + " extended-join")  # JOINs from history extended too
     bob.send("JOIN #life")
     live = [line for line in bob.collect(" 366 ") if " JOIN " in line]
     carol = capped("carol", "message-tags")
@@ -280,6 +310,7 @@ def test_events_come_back_only_with_event_playback(capped) -> None:
     assert [line.split(" ")[2] for line in live] == [
         "JOIN", "JOIN", "MODE", "TOPIC", "TAGMSG", "NOTICE", "PRIVMSG", "NICK", "PART",
         "JOIN", "KICK", "JOIN", "QUIT"]
+    assert live[1].endswith(" JOIN #life * :Test User")
     assert batch(bob, "CHATHISTORY LATEST #life * 50") == ("#life", live)
     plain = capped("erin", FULL)  # the same tag profile as bob: the same bytes
     plain.join("#life")

@@ -136,9 +136,9 @@ def test_server_process_serves_and_shuts_down_on_sigterm(tmp_path: Path) -> None
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()
-        listening = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert listening is not None, line
+        lines = [proc.stderr.readline() for _ in range(3)]  # the store's line first
+        listening = re.search(r"listening on 127\.0\.0\.1:(\d+)", "".join(lines))
+        assert listening is not None, lines
         port = int(listening.group(1))
         client = Client(("127.0.0.1", port), "alice")
         client.register("alice")

@@ -29,7 +29,8 @@ class ServerProcess:
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "ircish.server", "--host", "127.0.0.1", "--port", "0",
-                 "--data-dir", str(data_dir), "--history-flush-ms", str(FLUSH_MS), *args],
+                 "--data-dir", str(data_dir), "--history-flush-ms", str(FLUSH_MS),
+                 "--no-flood-control", *args],
                 cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
 
     def address(self) -> tuple[str, int]:
@@ -147,3 +148,14 @@ def test_a_file_that_is_no_ircish_database_stops_start_up(
     lines = server.log.read_text().splitlines()
     assert len(lines) == 1 and str(database) in lines[0], lines
     assert database.read_bytes() == content  # and left as it was
+
+
+@pytest.mark.parametrize("where", ["data", "data/inside"])
+def test_a_data_dir_that_cannot_be_a_directory_stops_start_up(
+        processes: list[ServerProcess], tmp_path: Path, where: str) -> None:
+    (tmp_path / "data").write_text("a file where the data directory should be\n")
+    server = ServerProcess(tmp_path, tmp_path / where)
+    processes.append(server)
+    assert server.finish() == 2
+    lines = server.log.read_text().splitlines()
+    assert len(lines) == 1 and str(tmp_path / "data") in lines[0], lines

@@ -35,13 +35,13 @@ def test_a_room_comes_back_with_its_topic_modes_key_limit_and_bans(
     alice.join("#plans")
     alice.drain()
     alice.send("TOPIC #plans :Ship it on Friday")
-    alice.send("MODE #plans +imsk-n sesame")
+    alice.send("MODE #plans +imk-n sesame")
     alice.send("MODE #plans +l 12")
     alice.send("MODE #plans +b troll!*@*")
     alice.send("MODE #plans +b spam*!*@*")
     alice.expect(r"MODE #plans \+b spam\*!\*@\*")
-    created = first.rooms.get("#plans").created
-    alice.close()
+    plans = first.rooms.get("#plans")
+    created, bans = plans.created, [(b.mask, b.set_at) for b in plans.bans.values()]
 
     second = restart(start_server, first)
     bob = client(second, "bob")
@@ -50,18 +50,19 @@ def test_a_room_comes_back_with_its_topic_modes_key_limit_and_bans(
                      f":{SERVER_NAME} 322 bob #plans 0 :Ship it on Friday",
                      f":{SERVER_NAME} 323 bob :End of /LIST")
     bob.send("MODE #plans b")
-    bob.expect_exact(
-        f":{SERVER_NAME} 367 bob #plans troll!*@* {src('alice')[1:]} \\d+".replace(
-            "\\d+", str(second.rooms.get("#plans").bans["troll!*@*"].set_at)),
-        f":{SERVER_NAME} 367 bob #plans spam*!*@* {src('alice')[1:]} "
-        f"{second.rooms.get('#plans').bans['spam*!*@*'].set_at}",
-        f":{SERVER_NAME} 368 bob #plans :End of channel ban list")
+    bob.expect_exact(*[f":{SERVER_NAME} 367 bob #plans {mask} {src('alice')[1:]} {at}"
+                       for mask, at in bans],
+                     f":{SERVER_NAME} 368 bob #plans :End of channel ban list")
+    bob.send("MODE #plans")
+    bob.expect_exact(f":{SERVER_NAME} 324 bob #plans +iklmt * 12",
+                     f":{SERVER_NAME} 329 bob #plans {created}")
     room = second.rooms.get("#plans")
-    assert room.modes == {"i", "m", "s", "t"}
+    assert room.modes == {"i", "m", "t"}
     assert (room.key, room.limit, room.created) == ("sesame", 12, created)
     assert room.topic is not None and room.topic.setter == src("alice")[1:]
     bob.send("JOIN #plans sesame")
     bob.expect_exact(f":{SERVER_NAME} 473 bob #plans :Cannot join channel (+i)")
+    alice.close()
 
 
 def test_whoever_rejoins_a_restored_room_first_is_not_its_operator(
@@ -73,11 +74,10 @@ def test_whoever_rejoins_a_restored_room_first_is_not_its_operator(
     alice.close()  # #cafe empties and is dropped...
     bob = client(first, "bob")
     bob.join("#bar")
-    bob.expect(r" 366 bob #bar ")
     second = restart(start_server, first)  # ...#bar exists at shutdown
     assert second.rooms.find("#cafe") is None
     mallory = client(second, "mallory")
-    mallory.join("#bar")
+    mallory.send("JOIN #bar")
     mallory.expect_exact(f"{src('mallory')} JOIN #bar",
                          f":{SERVER_NAME} 353 mallory = #bar :mallory",
                          f":{SERVER_NAME} 366 mallory #bar :End of /NAMES list.")
@@ -93,7 +93,9 @@ def test_rooms_yaml_wins_for_what_it_sets(start_server: Start, tmp_path: Path) -
     rooms = [RoomSpec("#general", "Welcome"), RoomSpec("#dev")]
     first = start_server(data_dir=tmp_path / "data", rooms=rooms)
     oper = client(first, "oper")
-    first.nicks.get("oper").modes.add("o")  # a server operator may set a default room's topic
+    user = first.nicks.get("oper")
+    assert user is not None
+    user.modes.add("o")  # a server operator may set a default room's topic
     oper.send("TOPIC #general :Changed")
     oper.send("TOPIC #dev :Builds and reviews")
     oper.send("MODE #dev +k hush")

@@ -292,3 +292,14 @@ def test_writes_after_close_are_ignored(tmp_path: Path) -> None:
         assert reopened.rooms() == []
     finally:
         reopened.close()
+
+
+def test_a_record_that_cannot_be_stored_does_not_take_others_with_it(store: SqliteStore) -> None:
+    store.append(rec("good1", 1))
+    store.append(rec("bad", 2, text="lone surrogate \udcff"))
+    store.append(rec("good2", 3))
+    assert ids(store.latest(ROOM, None, 10, True)) == ["good1", "good2"]
+    stats = store.stats()
+    assert (stats.committed, stats.dropped) == (2, 1)
+    store.append(rec("good3", 4))       # the writer carries on
+    assert ids(store.latest(ROOM, None, 10, True)) == ["good1", "good2", "good3"]

@@ -48,6 +48,7 @@ class Archive:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.enabled = store.enabled
+        self._shutting_down = False  # rooms emptied by the shutdown itself are kept
 
     # --- history ------------------------------------------------------------------
 
@@ -83,11 +84,16 @@ class Archive:
     def room_changed(self, room: Room) -> None:
         """Caller holds the room's lock (or the room is not shared yet)."""
         if self.enabled:
-            self.store.save_room(casefold(room.name), room_record(room))
+            self.store.save_room(room_record(room))
 
     def room_dropped(self, room: Room) -> None:
-        if self.enabled:
+        if self.enabled and not self._shutting_down:
             self.store.forget_room(casefold(room.name))
+
+    def shutting_down(self) -> None:
+        """From now on rooms that empty are kept: they existed when the server stopped,
+        so they come back with it."""
+        self._shutting_down = True
 
     def restore(self, table: RoomTable, specs: Iterable[RoomSpec], server_name: str) -> int:
         """Bring back the saved rooms, then apply rooms.yaml on top (it wins for what it

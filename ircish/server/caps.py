@@ -61,7 +61,10 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
 
 def offered(history: bool) -> dict[str, str | None]:
     """What CAP LS lists on this server."""
-    return {**CAPABILITIES, **HISTORY_CAPABILITIES} if history else CAPABILITIES
+    return _WITH_HISTORY if history else CAPABILITIES
+
+
+_WITH_HISTORY = dict(sorted({**CAPABILITIES, **HISTORY_CAPABILITIES}.items()))
 
 
 def profile(caps: Iterable[str]) -> int:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .state import Room, User
 
 _msgids = itertools.count(1)
-_MSGID_PREFIX = os.urandom(4).hex()  # unique per server run
+_MSGID_PREFIX = os.urandom(6).hex()  # unique per server run (msgids outlive it in history)
 
 
 def new_msgid() -> str:

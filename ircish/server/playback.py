@@ -39,7 +39,7 @@ EVENT_PLAYBACK = "draft/event-playback"
 
 # `2019-01-04T14:33:26.123Z`, as server-time writes it; a client may give fewer or more
 # digits of the second (more are cut to the millisecond), never another zone than Z.
-_TIMESTAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z")
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z", re.ASCII)
 
 # The first parameter from which a live event's last parameter went out as text
 # (`:` forced): PART without a reason or MODE did not (see the commands that send them).

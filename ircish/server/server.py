@@ -2,9 +2,9 @@
 the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 
 Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
-client, an accept loop (two with a TLS listener), the writer, housekeeping, and the
-oper-check thread once anyone has sent OPER (opers.py, one per process): clients + 3 up
-to clients + 5. Their locks are ranked in `state/__init__.py`.
+client, an accept loop (two with a TLS listener), the writer, housekeeping, the store's
+writer (unless --no-history), and the oper-check thread once anyone has sent OPER
+(opers.py, one per process): clients + 3 up to clients + 6. Their locks are ranked in `state/__init__.py`.
 """
 from __future__ import annotations
 
@@ -147,6 +147,7 @@ class Server:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        self.archive.shutting_down()
         for listener in self._listeners:
             try:
                 listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux

@@ -7,6 +7,8 @@ Each client's commands run on its own reader thread, so any two users' commands 
 at once. These are all the server's locks. A thread may take one further down the list
 while holding one higher up, never the reverse, never two of one tier (two rooms) at once.
 In fact only 3 is ever held while another is taken; all the others are leaves.
+SQLite's own locks are below all of these: no thread touches the database while
+holding one of ours (the writer thread commits with none held; reads take only 13).
 
   1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
   2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
@@ -25,6 +27,12 @@ In fact only 3 is ever held while another is taken; all the others are leaves.
  10. ``TlsTransport.lock`` (transport.py) the SSL object, its buffers, unsent ciphertext:
                            the one lock a socket is written under (sends that never block).
  11. ``Writer._lock``      (writer.py) the watched fds and their epoll registrations.
+ 12. ``Batcher._lock``     (store/batcher.py) the store's write queue and its counters:
+                           every store write is one append under it, so a room's events
+                           are queued under 3 (in the order they happened). The writer
+                           thread never holds it while it touches the database.
+ 13. ``SqliteStore._pool_lock`` (store/sqlite.py) the idle read connections; and
+     ``Throttled._lock`` (store/batcher.py), a rate-limited log line's clock.
 
 Not locks: an OPER check runs on the one ``oper-check`` thread (opers.py) while the
 reader waits holding none of these; flood control and staged lines are per thread.

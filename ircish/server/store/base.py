@@ -136,8 +136,8 @@ class Store(Protocol):
         """Every saved room (read at start-up)."""
         ...
 
-    def save_room(self, key: str, room: RoomRecord) -> None:
-        """Queue: create or replace the saved state of the room (casefolded name `key`)."""
+    def save_room(self, room: RoomRecord) -> None:
+        """Queue: create or replace the room's saved state (keyed by its casefolded name)."""
         ...
 
     def forget_room(self, key: str) -> None:

@@ -17,7 +17,7 @@ class NullStore:
     def rooms(self) -> list[RoomRecord]:
         return []
 
-    def save_room(self, key: str, room: RoomRecord) -> None:
+    def save_room(self, room: RoomRecord) -> None:
         pass
 
     def forget_room(self, key: str) -> None:
