@@ -309,6 +309,33 @@ def test_event_playback_lines_read_like_live_ones_and_change_nothing(
     assert sorted(dev.members) == ["alice", "bob"] and dev.topic == ""
 
 
+def test_a_page_overlapping_what_is_shown_keeps_the_servers_order(
+        model: ClientModel) -> None:
+    """Many lines share a millisecond: where times cannot tell, the lines already
+    shown and the batch's own order do (AROUND overlapping the latest page)."""
+    join(model, "#dev", 100)
+    same = at(50)
+    feed(model, *history_batch("h1", "#dev", *(f"{same};msgid=f{n} :{BOB} PRIVMSG #dev :{n}"
+                                               for n in (3, 4))))
+    dev = model.find("#dev")
+    assert dev is not None
+    feed(model, f"{S} BATCH +s1 soju.im/search",
+         f"@batch=s1;{same};msgid=f2 :{BOB} PRIVMSG #dev :2", f"{S} BATCH -s1")
+    assert model.history.goto(1) is None and sent(model)[-1] == "CHATHISTORY AROUND #dev msgid=f2 50"
+    feed(model, *history_batch("h2", "#dev", *(f"{same};msgid=f{n} :{BOB} PRIVMSG #dev :{n}"
+                                               for n in range(5))))
+    assert [text for _, text, _ in said(dev)] == ["0", "1", "2", "3", "4"]
+
+
+def test_the_batch_order_wins_over_timestamps(model: ClientModel) -> None:
+    """The spec: a batch's order is the server's consistent order, which timestamps
+    only approximate (a linked server's clock may lag)."""
+    join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev", f"{at(20)};msgid=a :{BOB} PRIVMSG #dev :first",
+                               f"{at(19)};msgid=b :{BOB} PRIVMSG #dev :second"))
+    assert [text for _, text, _ in said(model.find("#dev"))] == ["first", "second"]
+
+
 def test_a_full_buffer_keeps_its_newest_lines() -> None:
     buf = Buffer("#dev", "room", lines=deque(maxlen=3))
     for n in (10, 20, 30):

@@ -106,8 +106,7 @@ class Buffer:
         its msgid (this one, or the one already here) and whether it was added; (None,
         False) for a line older than everything a full buffer keeps."""
         if line.msgid and line.msgid in self.msgids:
-            return next((old for old in reversed(self.lines) if old.msgid == line.msgid),
-                        None), False
+            return self.line_with(line.msgid), False
         lines = self.lines
         low, position = self._index(floor, 0, 1), self._index(ceiling, len(lines), 0)
         position = max(position, low)
@@ -131,6 +130,11 @@ class Buffer:
             if candidate is line:
                 return len(self.lines) - 1 - back + offset
         return default
+
+    def line_with(self, msgid: str) -> Line | None:
+        if msgid not in self.msgids:
+            return None
+        return next((line for line in reversed(self.lines) if line.msgid == msgid), None)
 
     def redact(self, msgid: str, note: Callable[[Line], str]) -> bool:
         """Show the line with this msgid as removed, reading `note(line)` instead of its

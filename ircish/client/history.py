@@ -189,15 +189,20 @@ class History:
         buf = request.buffer if request is not None else self.model.find(target)
         if request is None or buf not in self.model.buffers:
             return   # not asked for, or its buffer was closed meanwhile
-        until = request.live_from
         messages = batch.messages()
+        lines = [line for line in map(self.line, messages) if line is not None
+                 and (request.live_from is None or line.time < request.live_from)]
+        # The batch's order is the server's: each line goes after the one before it
+        # and before the next one already shown (an overlap with what is here).
+        ceilings, ceiling = [], request.ceiling
+        for line in reversed(lines):
+            ceilings.append(ceiling)
+            ceiling = buf.line_with(line.msgid) or ceiling
         added, floor = 0, request.floor
-        for msg in messages:
-            line = self.line(msg)
-            if line is not None and (until is None or line.time < until):
-                placed, new = buf.insert(line, floor, request.ceiling)
-                added += new
-                floor = placed or floor      # the next line comes after this one
+        for line, ceiling in zip(lines, reversed(ceilings), strict=True):
+            placed, new = buf.insert(line, floor, ceiling)
+            added += new
+            floor = placed or floor
         for msg in messages:
             if msg.command == "REDACT":
                 self.apply_redact(msg, buf)
