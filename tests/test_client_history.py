@@ -7,6 +7,7 @@ import time
 from collections import deque
 
 import pytest
+from prompt_toolkit.buffer import Buffer as InputBuffer
 
 from ircish.client.batches import Batch, BatchCollector
 from ircish.client.buffers import TALK, Buffer, Line
@@ -14,6 +15,7 @@ from ircish.client.cap_negotiation import CapNegotiation
 from ircish.client.history import SEARCH_BUFFER, timestamp
 from ircish.client.model import ClientModel
 from ircish.client.slash import Catalog, Goto, Redact, Search, Where, interpret
+from ircish.client.view import ChatView
 from ircish.protocol import parse_line
 
 S = ":irc.test"
@@ -490,3 +492,22 @@ def test_history_commands_have_usage_and_help_like_the_others() -> None:
     assert interpret("/goto x", ROOM, catalog)[0].text == "Usage: /goto [<result>]"  # type: ignore[union-attr]
     assert "Redact" not in str(interpret("/redact", Where(), catalog))
     assert {"SEARCH", "GOTO", "REDACT"} <= {c.name for c in catalog.commands()}
+
+
+# --- what the view shows -------------------------------------------------------------
+
+def test_the_status_line_says_when_history_loads_and_when_it_begins(
+        model: ClientModel) -> None:
+    join(model, "#dev", 100)
+    model.switch_to("#dev")
+    view = ChatView(model, InputBuffer())
+
+    def status() -> str:
+        return "".join(fragment[1] for fragment in view.status_line())
+
+    assert "[loading history]" in status()
+    feed(model, *history_batch("h1", "#dev", f"{at(10)};msgid=m1 :{BOB} PRIVMSG #dev :hi"))
+    assert "[loading history]" not in status()
+    assert "[beginning of history]" not in status()      # only once PgUp went past the top
+    view.messages.wants_older = True
+    assert "[beginning of history]" in status()
