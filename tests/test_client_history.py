@@ -329,6 +329,41 @@ def test_a_page_overlapping_what_is_shown_keeps_the_servers_order(
     assert [text for _, text, _ in said(dev)] == ["0", "1", "2", "3", "4"]
 
 
+def test_a_page_of_the_same_millisecond_as_what_is_shown_stays_whole_above_it(
+        model: ClientModel) -> None:
+    """No overlap and no time to tell: the page is kept together (it is contiguous in
+    the server's order) and put above (what one jumps to is mostly older)."""
+    join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev", *(f"{at(50)};msgid=f{n} :{BOB} PRIVMSG #dev :{n}"
+                                               for n in (4, 5))),
+         f"{S} BATCH +s1 soju.im/search", f"@batch=s1;{at(50)};msgid=f1 :{BOB} PRIVMSG #dev :1",
+         f"{S} BATCH -s1")
+    model.history.goto(1)
+    feed(model, *history_batch("h2", "#dev", f"{at(49)};msgid=f0 :{BOB} PRIVMSG #dev :0",
+                               *(f"{at(50)};msgid=f{n} :{BOB} PRIVMSG #dev :{n}"
+                                 for n in (1, 2))))
+    assert [text for _, text, _ in said(model.find("#dev"))] == ["0", "1", "2", "4", "5"]
+
+
+def test_an_event_seen_live_is_not_repeated_by_history(model: ClientModel) -> None:
+    """Live JOINs and PARTs carry no msgid; their history twins do."""
+    join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev", *(f"{at(n)};msgid=m{n} :{BOB} PRIVMSG #dev :{n}"
+                                               for n in range(50))),
+         f"@{at(101)} :carol!c@h JOIN #dev", f"@{at(102)};msgid=x :{BOB} PRIVMSG #dev :hi",
+         f"{S} BATCH +s1 soju.im/search", f"@batch=s1;{at(10)};msgid=m10 :{BOB} PRIVMSG #dev :10",
+         f"{S} BATCH -s1")
+    sent(model)
+    dev = model.find("#dev")
+    assert dev is not None
+    dev.lines.remove(next(line for line in dev.lines if line.msgid == "m10"))
+    dev.msgids.discard("m10")                  # as if it had scrolled out of a full buffer
+    model.history.goto(1)
+    feed(model, *history_batch("h2", "#dev", f"{at(10)};msgid=m10 :{BOB} PRIVMSG #dev :10",
+                               f"{at(101)};msgid=j :carol!c@h JOIN #dev"))
+    assert texts(dev).count("carol (c@h) joined #dev") == 1
+
+
 def test_the_batch_order_wins_over_timestamps(model: ClientModel) -> None:
     """The spec: a batch's order is the server's consistent order, which timestamps
     only approximate (a linked server's clock may lag)."""

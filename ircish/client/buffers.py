@@ -99,18 +99,25 @@ class Buffer:
 
     def insert(self, line: Line, floor: Line | None = None,
                ceiling: Line | None = None) -> tuple[Line | None, bool]:
-        """Put a history line after every line not newer than it, but after `floor` and
-        before `ceiling` when given: the server's order where times are equal (many
-        lines share a millisecond), and a catch-up between the last line seen before a
-        drop and the join line whatever the clocks say. Returns the line now here with
-        its msgid (this one, or the one already here) and whether it was added; (None,
+        """Put a history line after every older line and before the others, but after
+        `floor` and before `ceiling` when given. Times alone cannot order lines of one
+        millisecond: the caller passes the line before it in the server's order as
+        `floor` (and the next one already here as `ceiling`); with no such anchor, a
+        line goes before those of its millisecond (history is mostly older). A catch-up
+        goes between the last line seen before a drop and the join line, whatever the
+        clocks say. Returns the line here now (this one, or the one already here: by
+        msgid, or a live event's twin, which has none) and whether it was added; (None,
         False) for a line older than everything a full buffer keeps."""
         if line.msgid and line.msgid in self.msgids:
             return self.line_with(line.msgid), False
         lines = self.lines
         low, position = self._index(floor, 0, 1), self._index(ceiling, len(lines), 0)
         position = max(position, low)
-        while position > low and lines[position - 1].time > line.time:
+        while position > low and lines[position - 1].time >= line.time:
+            old = lines[position - 1]
+            if old.time == line.time and not old.msgid and (old.kind, old.text, old.nick) \
+                    == (line.kind, line.text, line.nick):
+                return old, False
             position -= 1
         if len(lines) == lines.maxlen:
             if position == 0:
