@@ -197,6 +197,43 @@ def test_reconnecting_asks_only_for_what_came_after_the_last_line_seen(
                                "while you were away", "You joined #dev"]
 
 
+def test_a_long_outage_is_filled_page_by_page_between_the_last_line_seen_and_the_latest(
+        model: ClientModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    feed(model, f"{S} 005 alice CHATHISTORY=2 :are supported by this server")
+    join(model, "#dev", 100)
+    feed(model, *history_batch("h1", "#dev"), f"@{at(101)};msgid=m0 :{BOB} PRIVMSG #dev :0")
+    model.set_connection("disconnected", "Connection lost")
+    welcome(model)
+    feed(model, f"{S} 005 alice CHATHISTORY=2 :are supported by this server")
+    join(model, "#dev", 200)
+    assert sent(model) == ["CHATHISTORY LATEST #dev msgid=m0 2"]
+
+    def page(ref: str, *numbers: int) -> list[str]:
+        return history_batch(ref, "#dev", *(f"{at(110 + n)};msgid=m{n} :{BOB} PRIVMSG #dev :{n}"
+                                            for n in numbers))
+    feed(model, *page("h2", 6, 7))                      # the newest two: a gap before them
+    assert sent(model) == ["CHATHISTORY BETWEEN #dev msgid=m0 msgid=m6 2"]
+    feed(model, *page("h3", 1, 2))                      # the oldest of the gap: more to come
+    assert sent(model) == ["CHATHISTORY BETWEEN #dev msgid=m2 msgid=m6 2"]
+    feed(model, *page("h4", 3, 4))
+    feed(model, *page("h5", 5))                         # short: the gap is filled
+    assert sent(model) == ["CHATHISTORY BETWEEN #dev msgid=m4 msgid=m6 2"]
+    dev = model.find("#dev")
+    assert [text for _, text, _ in said(dev)] == [str(n) for n in range(8)]
+    assert dev is not None and not dev.history.loading
+
+    monkeypatch.setattr("ircish.client.history.GAP_PAGES", 2)   # a very long outage
+    model.set_connection("disconnected", "Connection lost")
+    welcome(model)
+    feed(model, f"{S} 005 alice CHATHISTORY=2 :are supported by this server")
+    join(model, "#dev", 300)
+    feed(model, *page("h6", 20, 21), *page("h7", 8, 9))
+    assert sent(model)[-1] == "CHATHISTORY BETWEEN #dev msgid=m7 msgid=m20 2"
+    assert texts(dev)[texts(dev).index("9") + 1] == \
+        "More was said while you were away than is loaded here: /search finds it"
+    assert [text for _, text, _ in said(dev)][-4:] == ["8", "9", "20", "21"]
+
+
 def test_a_catch_up_from_a_msgid_the_server_forgot_asks_for_the_latest(
         model: ClientModel) -> None:
     join(model, "#dev", 100)

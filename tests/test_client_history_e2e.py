@@ -114,6 +114,32 @@ def test_a_reconnect_catches_up_without_duplicates(server: Server,
     assert re.fullmatch(r"CHATHISTORY LATEST #general msgid=\S+ 50", again), again
 
 
+def test_a_long_outage_is_caught_up_in_full(start_server: Callable[..., Server],
+                                            connect: Callable[..., Client]) -> None:
+    server = start_server(history_query_limit=5, flood_control=False)
+    bob = connect("bob", target=server)
+    bob.join("#general")
+    away = [f"while away {n}" for n in range(17)]
+
+    async def scenario() -> list[Message]:
+        async with client_app(server, "--nick", "alice") as alice:
+            sent = recorded(alice)
+            await alice.until(lambda: alice.model.buffer.joined)
+            said(bob, "seen live")
+            await alice.until(lambda: "seen live" in talk(alice, "#general"))
+            await alice.type("/quote QUIT :brb\r")
+            await alice.until(lambda: alice.model.connection == "disconnected")
+            said(bob, *away)
+            await alice.until(lambda: "while away 16" in talk(alice, "#general"), 10)
+            await alice.until(lambda: not alice.model.buffer.history.loading)
+            assert talk(alice, "#general") == ["seen live", *away]
+            return sent
+    sent = asyncio.run(scenario())
+    kinds = [r.split()[1] for r in asked(sent)]
+    assert kinds[:2] == ["LATEST", "LATEST"] and set(kinds[2:]) == {"BETWEEN"}
+    assert len(kinds) >= 4        # 17 lines and alice's QUIT, 5 a page: the gap took pages
+
+
 def test_page_up_at_the_top_loads_older_history_until_the_beginning(
         start_server: Callable[..., Server], connect: Callable[..., Client]) -> None:
     server = start_server(history_query_limit=10, flood_control=False)

@@ -2,9 +2,10 @@
 and what its answers do to the buffers.
 
 IRCv3 `draft/chathistory`: on joining a room (again, after a drop) or opening a private
-chat, `CHATHISTORY LATEST <target> <*|msgid=last seen> N` catches up; PgUp at the top
-asks `BEFORE msgid=<oldest shown>` until a page comes back short; a search result is
-opened with `AROUND`. `soju.im/search`: `SEARCH text=..;in=..;from=..` fills one
+chat, `CHATHISTORY LATEST <target> <*|msgid=last seen> N` catches up (when a long
+outage fills that page, `BETWEEN` the last line seen and the page fills the gap); PgUp
+at the top asks `BEFORE msgid=<oldest shown>` until a page comes back short; a search
+result is opened with `AROUND`. `soju.im/search`: `SEARCH text=..;in=..;from=..` fills one
 search buffer. `draft/message-redaction`: `REDACT <target> <msgid> [:reason]`, sent
 for my own lines and shown as "removed" when anyone's arrives.
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .model import ClientModel
 
 PAGE = 50                   # lines per request, unless the server's CHATHISTORY= is lower
+GAP_PAGES = 10              # a catch-up fills at most this many pages of an outage
 SEARCH_LIMIT = 50
 SEARCH_BUFFER = "(search)"  # not a nick or a room name: it cannot clash with either
 
@@ -38,12 +40,13 @@ SEARCH_BUFFER = "(search)"  # not a nick or a room name: it cannot clash with ei
 @dataclass
 class Request:
     buffer: Buffer
-    subcommand: str             # LATEST, BEFORE or AROUND
+    subcommand: str             # LATEST, BEFORE, AROUND or BETWEEN
     limit: int
     floor: Line | None = None   # a catch-up goes after the last line seen...
     ceiling: Line | None = None  # ... and above the join line; an older page above the oldest
     live_from: float | None = None  # a catch-up: lines from the join on are seen live
     automatic: bool = False     # not asked by the user: its failure is not news
+    pages: int = 1              # of a catch-up: this one and those before it
 
 
 def timestamp(when: float) -> str:
@@ -111,11 +114,23 @@ class History:
         ref = f"msgid={oldest.msgid}" if oldest else f"timestamp={timestamp(buf.lines[0].time)}"
         self._ask(Request(buf, "BEFORE", self.page(), ceiling=oldest), ref)
 
-    def _ask(self, request: Request, ref: str) -> None:
+    def _ask(self, request: Request, *refs: str) -> None:
         self._pending.append(request)
         request.buffer.history.loading = True
         self.outbox.append(Message("CHATHISTORY", [request.subcommand, request.buffer.name,
-                                                   ref, str(request.limit)]))
+                                                   *refs, str(request.limit)]))
+
+    def _fill_gap(self, request: Request, low: Line, high: Line) -> None:
+        """A catch-up page came back full: ask for what lies between the last line seen
+        and that page (`BETWEEN` gives the oldest first), page by page until one comes
+        back short, as the spec's client pseudocode does; past GAP_PAGES, say so."""
+        buf = request.buffer
+        if request.pages >= GAP_PAGES:
+            buf.insert(Line("status", "More was said while you were away than is loaded "
+                                      "here: /search finds it", time=high.time), low, high)
+            return
+        self._ask(Request(buf, "BETWEEN", request.limit, low, high, automatic=True,
+                          pages=request.pages + 1), f"msgid={low.msgid}", f"msgid={high.msgid}")
 
     def search(self, words: str, room: str | None, nick: str | None) -> str | None:
         """Ask for messages matching; None, or why it cannot be done."""
@@ -198,11 +213,17 @@ class History:
         for line in reversed(lines):
             ceilings.append(ceiling)
             ceiling = buf.line_with(line.msgid) or ceiling
-        added, floor = 0, request.floor
+        added, floor, first = 0, request.floor, None
         for line, ceiling in zip(lines, reversed(ceilings), strict=True):
             placed, new = buf.insert(line, floor, ceiling)
             added += new
-            floor = placed or floor
+            floor, first = placed or floor, first or placed
+        full = len(messages) >= request.limit
+        if full and request.floor is not None and floor is not None and floor.msgid:
+            if request.subcommand == "LATEST" and first is not None and first.msgid:
+                self._fill_gap(request, request.floor, first)     # the newest page came
+            elif request.subcommand == "BETWEEN" and request.ceiling is not None:
+                self._fill_gap(request, floor, request.ceiling)   # the oldest page came
         for msg in messages:
             if msg.command == "REDACT":
                 self.apply_redact(msg, buf)
