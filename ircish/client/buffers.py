@@ -163,6 +163,11 @@ class Buffer:
         is gone from the server's history too)."""
         return next((line for line in self.lines if line.msgid and not line.redacted), None)
 
+    def newest(self) -> Line | None:
+        """The newest line that can anchor a request for what came after it."""
+        return next((line for line in reversed(self.lines)
+                     if line.msgid and not line.redacted), None)
+
 
 class BufferList:
     """The buffers (the server's first) and the one on screen; unread counts follow

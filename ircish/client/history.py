@@ -95,8 +95,7 @@ class History:
         after the newest line I have (a rejoin, a reconnect)."""
         if not self.has("draft/chathistory"):
             return
-        last = next((line for line in reversed(buf.lines) if line.msgid and not line.redacted),
-                    None)     # a removed line is gone from the server's history too
+        last = buf.newest()
         self._ask(Request(buf, "LATEST", self.page(), last, join_line,
                           join_line.time if join_line else None, automatic=True),
                   f"msgid={last.msgid}" if last else "*")
@@ -136,12 +135,13 @@ class History:
         """Ask for messages matching; None, or why it cannot be done."""
         if not self.has("soju.im/search"):
             return "This server does not offer search"
-        attributes = [*([f"text={words}"] if words else []), *([f"in={room}"] if room else []),
-                      *([f"from={nick}"] if nick else []), f"limit={SEARCH_LIMIT}"]
-        escaped = (a.replace("\\", "\\\\").replace(";", "\\:") for a in attributes)
-        self._searches.append(" ".join([*(words,) * bool(words), *(f"in {room}",) * bool(room),
-                                        *(f"from {nick}",) * bool(nick)]))
-        self.outbox.append(Message("SEARCH", [";".join(escaped)]))
+        given = {"text": words, "in": room or "", "from": nick or ""}
+        attributes = [f"{key}={value}" for key, value in given.items() if value]
+        # Written like tag values: the server unescapes `\:` (;) and `\\` (\).
+        escaped = [a.replace("\\", "\\\\").replace(";", "\\:") for a in attributes]
+        scope = [f"{key} {value}" for key, value in given.items() if key != "text" and value]
+        self._searches.append(" ".join([words, *scope]).strip())
+        self.outbox.append(Message("SEARCH", [";".join([*escaped, f"limit={SEARCH_LIMIT}"])]))
         return None
 
     def goto(self, number: int | None) -> str | None:
@@ -205,10 +205,27 @@ class History:
         if request is None or buf not in self.model.buffers:
             return   # not asked for, or its buffer was closed meanwhile
         messages = batch.messages()
-        lines = [line for line in map(self.line, messages) if line is not None
-                 and (request.live_from is None or line.time < request.live_from)]
-        # The batch's order is the server's: each line goes after the one before it
-        # and before the next one already shown (an overlap with what is here).
+        added, first, last = self._place(request, [
+            line for line in map(self.line, messages) if line is not None
+            and (request.live_from is None or line.time < request.live_from)])
+        for msg in messages:
+            if msg.command == "REDACT":
+                self.apply_redact(msg, buf)
+        sub, full = request.subcommand, len(messages) >= request.limit
+        if full and request.floor is not None and first and last and first.msgid and last.msgid:
+            if sub == "LATEST":
+                self._fill_gap(request, request.floor, first)     # the newest page came
+            elif sub == "BETWEEN" and request.ceiling is not None:
+                self._fill_gap(request, last, request.ceiling)    # the oldest page came
+        if (sub == "BEFORE" and (not full or not added)) or \
+                (sub == "LATEST" and request.floor is None and not full):
+            buf.history.beginning = True
+
+    def _place(self, request: Request, lines: list[Line]) -> tuple[int, Line | None, Line | None]:
+        """Insert a batch's lines in the server's order: each after the one before it and
+        before the next one already shown (an overlap with what is here). Returns how
+        many were new, and the first and last of them as they are here now."""
+        buf = request.buffer
         ceilings, ceiling = [], request.ceiling
         for line in reversed(lines):
             ceilings.append(ceiling)
@@ -217,20 +234,9 @@ class History:
         for line, ceiling in zip(lines, reversed(ceilings), strict=True):
             placed, new = buf.insert(line, floor, ceiling)
             added += new
-            floor, first = placed or floor, first or placed
-        full = len(messages) >= request.limit
-        if full and request.floor is not None and floor is not None and floor.msgid:
-            if request.subcommand == "LATEST" and first is not None and first.msgid:
-                self._fill_gap(request, request.floor, first)     # the newest page came
-            elif request.subcommand == "BETWEEN" and request.ceiling is not None:
-                self._fill_gap(request, floor, request.ceiling)   # the oldest page came
-        for msg in messages:
-            if msg.command == "REDACT":
-                self.apply_redact(msg, buf)
-        short = len(messages) < request.limit
-        if (request.subcommand == "BEFORE" and (short or not added)) or \
-                (request.subcommand == "LATEST" and request.floor is None and short):
-            buf.history.beginning = True
+            if placed is not None:
+                floor, first = placed, first or placed
+        return added, first, floor if first is not None else None
 
     def line(self, msg: Message) -> Line | None:
         """A history line: dimmed, at its own time, mine when I sent it."""
