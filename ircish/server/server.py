@@ -4,7 +4,8 @@ the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
 client, an accept loop (two with a TLS listener), the writer, housekeeping, the store's
 writer (unless --no-history), and the oper-check thread once anyone has sent OPER
-(opers.py, one per process): clients + 3 up to clients + 6. Their locks are ranked in `state/__init__.py`.
+(opers.py, one per process): clients + 3 up to clients + 6. Their locks are ranked in
+`state/__init__.py`.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Why: SQLite has one writer at a time, and a commit costs a disk sync. With thous
 client threads each committing its own line, they would queue on the file lock and every
 PRIVMSG would wait for a disk. Here a write is an O(1) append to a deque under a lock that
 is never held across I/O; the writer takes everything queued, at least every `flush_ms`,
-and commits it in one transaction (a few multi-row INSERTs, see `_CHUNK`).
+and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`).
 
 Concurrency rule (the whole of it): `_lock` guards `_queue`, the sequence numbers and
 the figures in `_stats`; it is held only to move items in or out, never while SQLite
@@ -59,34 +59,58 @@ class OnWriter:
 
 Op = Record | Redact | RoomRecord | ForgetRoom | OnWriter
 
-# Many rows per INSERT statement: the sqlite3 module lets go of the GIL around each
-# statement step, and every time it takes it back it may wait a whole switch interval
-# (5 ms) while busy client threads run. `executemany` steps once per row, so under load
-# it ran ten times slower than this. Chunk sizes are powers of two up to `_CHUNK`, so a
-# handful of statement texts, all cached, cover every batch size.
-_CHUNK = 512
-_INSERT = """INSERT INTO messages (msgid, time_ms, target_key, sender_key, source, command,
-                                   params, text, tags, account, extended) VALUES """
-_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# Many rows per INSERT statement, and few statements per batch: the sqlite3 module lets
+# go of the GIL around each statement step, and every time it takes it back it may wait
+# a whole switch interval (5 ms) while busy client threads run. `executemany` steps once
+# per row, and under load ran ten times slower than this. Chunk sizes are powers of two,
+# so a handful of statement texts, all cached, cover every batch size.
+_MAX_CHUNK = 4096
+_INSERT = """INSERT INTO messages (id, msgid, time_ms, target_key, sender_key, source,
+                                   command, params, text, tags, account, extended) VALUES """
+_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _SAVE_ROOM = """INSERT OR REPLACE INTO rooms (key, name, created, modes, password, user_limit,
                                               topic, topic_setter, topic_set_at, bans)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-def _row(r: Record) -> tuple[object, ...]:
-    return (r.msgid, r.time_ms, r.target_key, r.sender_key, r.source, r.command,
-            json.dumps(r.params, ensure_ascii=False), r.text,
-            json.dumps(r.tags, ensure_ascii=False) if r.tags else None, r.account,
-            None if r.extended is None else json.dumps(r.extended, ensure_ascii=False))
+_quote = json.encoder.encode_basestring   # a str as a JSON string (C, no escaping of UTF-8)
 
 
-def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
-    start = 0
+def _strings(values: tuple[str, ...]) -> str:
+    """A JSON array of strings, the cheap way (json.dumps costs ~10x for two strings,
+    and the writer runs this for every record)."""
+    return "[" + ",".join(map(_quote, values)) + "]"
+
+
+def _row(row_id: int, r: Record) -> tuple[object, ...]:
+    return (row_id, r.msgid, r.time_ms, r.target_key, r.sender_key, r.source, r.command,
+            _strings(r.params), r.text,
+            "[" + ",".join(_strings(pair) for pair in r.tags) + "]" if r.tags else None,
+            r.account, None if r.extended is None else _strings(r.extended))
+
+
+def _chunk_limit(conn: sqlite3.Connection) -> int:
+    most = min(_MAX_CHUNK, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
+    return 1 << (most.bit_length() - 1)
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]], chunk: int) -> int:
+    """Insert `rows`; the number left out because SQLite cannot take them (text that
+    is not UTF-8: parameters are bound before a statement runs, so a chunk that fails
+    there has inserted nothing, and is retried without them)."""
+    left_out = start = 0
     while start < len(rows):
-        size = min(_CHUNK, 1 << ((len(rows) - start).bit_length() - 1))
-        chunk = rows[start:start + size]
-        conn.execute(_INSERT + ",".join([_VALUES] * size), [v for row in chunk for v in row])
+        size = min(chunk, 1 << ((len(rows) - start).bit_length() - 1))
+        part = rows[start:start + size]
         start += size
+        try:
+            conn.execute(_INSERT + ",".join([_VALUES] * size), [v for row in part for v in row])
+        except UnicodeError:
+            good = [row for row in part if _storable(row)]
+            if len(good) == len(part):
+                raise
+            left_out += len(part) - len(good) + _insert_rows(conn, good, chunk)
+    return left_out
 
 
 def _storable(row: tuple[object, ...]) -> bool:
@@ -163,6 +187,13 @@ class Batcher:
         self._overflow_log = Throttled()
         self._error_log = Throttled()
         high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
+        for statement in schema.SCRATCH:
+            conn.execute(statement)
+        # Ids are given here, never reused (even after the newest row is deleted), so
+        # "the rows of this batch" is "ids above the last one before it".
+        self._next_id: int = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+        self._chunk = _chunk_limit(conn)
         self._high_ms: int = high
         self._skew_ms: int = skew
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -221,10 +252,6 @@ class Batcher:
             self._work.notify()
         return ended
 
-    @property
-    def skew_ms(self) -> int:
-        return self._skew_ms
-
     def stats(self) -> WriterStats:
         with self._lock:
             s = self._stats
@@ -263,6 +290,15 @@ class Batcher:
             return batch, self._queued_seq, self._stopping
 
     def _run(self) -> None:
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:     # a bug, not a database error: log it, keep writing
+                log.exception("store: the writer failed; carrying on")
+                time.sleep(1.0)
+
+    def _loop(self) -> None:
         next_prune = time.monotonic() + self._pruning.every_s
         pruner: Iterator[int] | None = None
         ending: list[threading.Event] = []    # set when the running pass ends
@@ -287,6 +323,9 @@ class Batcher:
             if pruner is not None and next(pruner, None) is None:
                 pruner = None
                 next_prune = time.monotonic() + self._pruning.every_s
+                if self._pruning.deleted:
+                    log.info("store: pruned %d records", self._pruning.deleted)
+                    self._pruning.deleted = 0
                 for event in ending:
                     event.set()
         with self._lock:
@@ -298,6 +337,7 @@ class Batcher:
         """One transaction for the whole batch; the number of writes committed."""
         conn = self._conn
         high, skew = self._high_ms, self._skew_ms
+        next_id = self._next_id
         try:
             conn.execute("BEGIN")
             run: list[Record] = []
@@ -322,6 +362,7 @@ class Batcher:
             self._error_log.warning("store: a batch of %d writes was lost: %s",
                                     len(batch), exc)
             self._bad_records = 0
+            self._next_id = next_id
             return 0
         self._high_ms, self._skew_ms = high, skew
         committed, self._bad_records = len(batch) - self._bad_records, 0
@@ -337,23 +378,18 @@ class Batcher:
             else:
                 high = r.time_ms
         conn = self._conn
-        last_id = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        rows = [_row(r) for r in run]
-        conn.execute("SAVEPOINT run")
-        try:
-            _insert_rows(conn, rows)
-        except Exception:
-            good = [row for row in rows if _storable(row)]
-            if len(good) == len(rows) or not conn.in_transaction:
-                raise     # a database error (a full disk may have rolled it all back)
-            conn.execute("ROLLBACK TO run")
-            # A record SQLite cannot take (not UTF-8): the others are still stored.
-            self._bad_records += len(rows) - len(good)
+        first = self._next_id
+        rows = [_row(i, r) for i, r in enumerate(run, first)]
+        self._next_id += len(rows)
+        left_out = _insert_rows(conn, rows, self._chunk)
+        if left_out:
+            self._bad_records += left_out
             self._error_log.warning("store: %d record(s) could not be stored (not UTF-8)",
-                                    len(rows) - len(good))
-            _insert_rows(conn, good)
-        conn.execute("RELEASE run")
-        conn.execute(schema.INDEX_NEW, (last_id,))
+                                    left_out)
+        conn.execute(schema.INDEX_NEW, (first - 1,))
+        conn.execute(schema.NEW_TERMS[0], (first - 1,))
+        for statement in schema.NEW_TERMS[1:]:
+            conn.execute(statement)
         return high, skew
 
     def _apply(self, op: Op) -> None:
@@ -382,7 +418,7 @@ class Batcher:
             return 0
         try:
             self._conn.execute("BEGIN")
-            # one statement: the FTS delete trigger then shares one savepoint (see _CHUNK)
+            # one statement: the FTS delete trigger then shares one savepoint
             self._conn.execute("DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))",
                                (json.dumps(ids),))
             self._conn.execute("COMMIT")

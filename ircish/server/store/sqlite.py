@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from . import schema
 from .base import (
@@ -33,6 +34,7 @@ from .base import (
     SavedBan,
     SearchQuery,
     Store,
+    StoreError,
     UnknownMessage,
     WriterStats,
 )
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 READERS = 4                 # read connections at most
 READ_WAIT_S = 2.0           # how long a read waits for pending writes before reading anyway
+POOL_WAIT_S = 5.0           # how long a read waits for a read connection
 COLUMNS = ("id, time_ms, msgid, target_key, sender_key, source, command, params, text, "
            "tags, account, extended")
 _MESSAGES_ONLY = " AND command IN ('PRIVMSG', 'NOTICE')"
@@ -50,20 +53,17 @@ _FIRST = -1                 # below every id: (t, _FIRST) is the start of millis
 _LAST = 2 ** 63 - 1         # above every id: (t, _LAST) is its end
 
 Point = tuple[int, int]     # (time_ms, id)
-Rows = list[tuple[object, ...]]
+Rows = list[tuple[Any, ...]]
 
 
-def _record(row: tuple[object, ...]) -> Record:
+def _record(row: tuple[Any, ...]) -> Record:
     (_, time_ms, msgid, target_key, sender_key, source, command, params, text, tags,
      account, extended) = row
     return Record(
-        msgid=str(msgid), time_ms=int(str(time_ms)), target_key=str(target_key),
-        sender_key=str(sender_key), source=str(source), command=str(command),
-        params=tuple(json.loads(str(params))),
-        text=None if text is None else str(text),
-        tags=() if tags is None else tuple((str(k), str(v)) for k, v in json.loads(str(tags))),
-        account=None if account is None else str(account),
-        extended=None if extended is None else tuple(json.loads(str(extended))))
+        msgid=msgid, time_ms=time_ms, target_key=target_key, sender_key=sender_key,
+        source=source, command=command, params=tuple(json.loads(params)), text=text,
+        tags=() if tags is None else tuple((k, v) for k, v in json.loads(tags)),
+        account=account, extended=None if extended is None else tuple(json.loads(extended)))
 
 
 class SqliteStore:
@@ -81,6 +81,8 @@ class SqliteStore:
         self._pool_lock = threading.Lock()
         self._closed = False
         self._read_errors = Throttled()
+        self._slow_writes = Throttled()
+        self._lock_file: IO[bytes] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, *, flush_ms: int = 100,
@@ -88,9 +90,21 @@ class SqliteStore:
              queue_limit: int = 200_000) -> SqliteStore:
         """Open (creating if need be) the store in `data_dir`. Raises StoreError with one
         line naming the file or directory when it cannot be used."""
-        writer = schema.open_database(data_dir)
-        return cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
-                   pruning=Pruning(max_age_s, max_per_target), queue_limit=queue_limit)
+        lock = schema.lock_dir(data_dir)
+        try:
+            writer = schema.open_database(data_dir)
+            try:
+                store = cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
+                            pruning=Pruning(max_age_s, max_per_target),
+                            queue_limit=queue_limit)
+            except sqlite3.Error as exc:
+                writer.close()
+                raise StoreError(f"cannot use {data_dir / schema.FILE_NAME}: {exc}") from None
+        except BaseException:
+            lock.close()
+            raise
+        store._lock_file = lock
+        return store
 
     def close(self) -> None:
         with self._pool_lock:
@@ -99,9 +113,16 @@ class SqliteStore:
             self._closed = True
         self._batcher.close()
         with self._pool_lock:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
+            opened, self._opened = self._opened, []
+        for _ in opened:     # wait for reads in progress to hand theirs back
+            try:
+                self._pool.get(timeout=POOL_WAIT_S)
+            except queue.Empty:
+                break
+        for conn in opened:
+            conn.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
 
     # --- writes: queued -----------------------------------------------------------------
 
@@ -133,15 +154,34 @@ class SqliteStore:
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A read connection, after every write queued so far is committed."""
-        self._batcher.wait_for_writes(READ_WAIT_S)
+        if not self._batcher.wait_for_writes(READ_WAIT_S):
+            self._slow_writes.warning("store: a read waited %.0f s for the writer and went "
+                                      "ahead without its latest writes", READ_WAIT_S)
         try:
             conn = self._pool.get_nowait()
         except queue.Empty:
-            conn = self._new_reader() or self._pool.get()
+            conn = self._new_reader() or self._borrow()
         try:
+            # One snapshot for the read's several statements (a msgid's place, then
+            # the rows around it; the search bound, then the index).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("BEGIN")
             yield conn
         finally:
-            self._pool.put(conn)
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")    # read only: nothing to keep
+            finally:
+                self._pool.put(conn)
+
+    def _borrow(self) -> sqlite3.Connection:
+        if self._closed:
+            raise sqlite3.ProgrammingError("the store is closed")
+        try:
+            return self._pool.get(timeout=POOL_WAIT_S)
+        except queue.Empty:
+            raise sqlite3.OperationalError("no read connection came free") from None
 
     def _new_reader(self) -> sqlite3.Connection | None:
         with self._pool_lock:
@@ -245,7 +285,8 @@ class SqliteStore:
             return []
         try:
             with self._reading() as conn:
-                rows = fts_search(conn, query, self._batcher.skew_ms, COLUMNS)
+                skew = conn.execute("SELECT skew_ms FROM meta").fetchone()[0]
+                rows = fts_search(conn, query, skew, COLUMNS)
         except sqlite3.Error as exc:
             self._read_errors.warning("store: a search failed: %s", exc)
             return []
@@ -267,7 +308,7 @@ class SqliteStore:
 
     @staticmethod
     def _newest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
-                low: Point | None = None, high: Point | None = None) -> list[tuple[object, ...]]:
+                low: Point | None = None, high: Point | None = None) -> Rows:
         """The newest `limit` rows strictly between `low` and `high`, oldest first."""
         if limit <= 0:
             return []
@@ -280,7 +321,7 @@ class SqliteStore:
     @staticmethod
     def _oldest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
                 low: Point | None = None, high: Point | None = None,
-                inclusive: bool = False) -> list[tuple[object, ...]]:
+                inclusive: bool = False) -> Rows:
         """The oldest `limit` rows after `low` (from it, if `inclusive`), before `high`."""
         if limit <= 0:
             return []
