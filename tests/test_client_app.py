@@ -93,7 +93,8 @@ def test_talk_in_a_room_paste_and_long_lines(server: Server, connect: Callable[.
             while " ".join(pieces) != long_text:
                 pieces.append(bob.expect(r"PRIVMSG #general :(.*)$")[1])
             assert len(pieces) == 5                 # 1.9 kB of text in lines of 512 bytes
-            assert alice.texts()[-5:] == pieces     # the echo shows what was sent, whole
+            # the echo shows what was sent, whole (the server's echo-message: on its way)
+            await alice.until(lambda: alice.texts()[-5:] == pieces)
     asyncio.run(scenario())
     assert "hello bob" in history_file().read_text()
 

@@ -9,7 +9,13 @@ from collections.abc import Callable
 
 import pytest
 
-from ircish.client.cap_negotiation import CapNegotiation, message_time
+from ircish.client.cap_negotiation import (
+    COMPANIONS,
+    HISTORY,
+    WANTED,
+    CapNegotiation,
+    message_time,
+)
 from ircish.client.link import Link, LinkEvent
 from ircish.client.messages import render_line
 from ircish.client.model import ClientModel
@@ -152,10 +158,14 @@ def test_the_model_dates_lines_by_the_tag_and_the_view_shows_it_in_local_time() 
 # --- against the real server --------------------------------------------------------
 
 
-def test_the_link_negotiates_with_the_real_server(server: Server,
-                                                  connect: Callable[..., Client]) -> None:
-    """Whatever the server offers today (an empty list or the IRCv3 set), the link gets
-    registered, and holds exactly what it asked for and the server granted."""
+@pytest.mark.parametrize("history", [True, False])
+def test_the_link_negotiates_with_the_real_server(start_server: Callable[..., Server],
+                                                  connect: Callable[..., Client],
+                                                  history: bool) -> None:
+    """Whatever the server offers (with history or without), the link gets registered,
+    and holds exactly what it asked for and the server granted: history and what it
+    needs only from a server that keeps history."""
+    server = start_server(no_history=not history)
     events: queue.Queue[LinkEvent] = queue.Queue()
     link = Link(*server.address, "alice", events.put)
     link.start()
@@ -168,8 +178,10 @@ def test_the_link_negotiates_with_the_real_server(server: Server,
                 seen.append(event)
         offered = set(link.caps.offered)
         assert link.caps.done
-        assert link.caps.enabled == offered & {"server-time", "multi-prefix", "away-notify"}
-        bob = connect("bob")
+        asked = {*WANTED, *HISTORY, *COMPANIONS} if history else set(WANTED)
+        assert ("draft/chathistory" in offered) is history
+        assert link.caps.enabled == offered & asked
+        bob = connect("bob", target=server)
         bob.send("WHOIS alice")
         bob.expect(r" 311 bob alice ")
     finally:

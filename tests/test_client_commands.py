@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from ircish.client.outgoing import messages_for, split_text, text_budget
 from ircish.client.slash import (
     Catalog,
     CloseBuffer,
@@ -17,9 +18,6 @@ from ircish.client.slash import (
     SwitchTo,
     Where,
     interpret,
-    messages_for,
-    split_text,
-    text_budget,
 )
 from ircish.commandspec import CommandTable, builtin_plugin_folder, read_folder
 from ircish.protocol import MAX_LINE, Message

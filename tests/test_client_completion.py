@@ -125,3 +125,23 @@ async def type_and_enter(completer: ChatCompleter, *chunks: str) -> str:
 ])
 def test_tab_in_a_real_prompt(completer: ChatCompleter, chunks: tuple[str, ...], line: str) -> None:
     assert asyncio.run(type_and_enter(completer, *chunks)) == line
+
+
+def test_redact_and_goto_complete_numbers_with_what_each_is(model: ClientModel,
+                                                            completer: ChatCompleter) -> None:
+    model.caps.add("echo-message")
+    for line in (":alice!a@h PRIVMSG #general :first thing I said",
+                 ":Bob!b@h PRIVMSG #general :not mine",
+                 "@msgid=a2 :alice!a@h PRIVMSG #general :second thing",
+                 "@msgid=a1 :alice!a@h PRIVMSG #general :last thing",
+                 ":irc.test BATCH +s soju.im/search",
+                 "@batch=s;msgid=x :Bob!b@h PRIVMSG #dev :a result",
+                 ":irc.test BATCH -s"):
+        model.feed(parse_line(line))
+    model.switch_to("#general")
+    redact = list(completer.get_completions(Document("/redact ", 8), CompleteEvent()))
+    assert [(c.text, c.display_meta_text) for c in redact] == [
+        ("1", "last thing"), ("2", "second thing")]     # newest first; no msgid, no redact
+    assert offered(completer, "/redact 2") == ["2"]
+    goto = list(completer.get_completions(Document("/goto ", 6), CompleteEvent()))
+    assert [(c.text, c.display_meta_text) for c in goto] == [("1", "a result")]

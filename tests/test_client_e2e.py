@@ -115,7 +115,7 @@ def test_rooms_private_chat_nick_change_and_quit(terminal: Callable[..., Termina
 
     # a private message both ways
     bob.send("PRIVMSG alice :psst, a secret")
-    alice.expect(r"Private message from bob: buffer 3")
+    alice.expect(r"Private message from bob: psst, a secret \[buffer 3: Alt-3")
     alice.expect(r"^ 3 bob 1 ")                      # the buffer list shows it unread
     alice.type("/msg bob secret received\r")
     bob.expect(r"^:alice!\S+ PRIVMSG bob :secret received$")

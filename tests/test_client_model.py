@@ -149,7 +149,8 @@ def test_private_messages_open_a_buffer_and_count_as_mentions(model: ClientModel
     assert [(line.kind, line.nick, line.text) for line in query.lines] == \
            [("message", "bob", "psst"), ("action", "bob", "winks")]
     assert (query.unread, query.mentions) == (2, 2)
-    assert texts(model.buffer)[-1] == "Private message from bob: buffer 3 (Alt-3 or /buffer bob)"
+    assert texts(model.buffer)[-1] == \
+        "Private message from bob: psst [buffer 3: Alt-3 or /buffer bob]"
 
 
 def test_own_messages_are_echoed_without_unread(model: ClientModel) -> None:

@@ -17,11 +17,11 @@ from ircish.server.config import (
     Settings,
     example_config,
     load_config,
-    load_rooms,
     resolve_files,
     settings_from_args,
 )
 from ircish.server.opers import OperSpec, make_hash
+from ircish.server.roomsfile import load_rooms
 from ircish.server.yamlfile import ConfigError
 
 from .conftest import SERVER_NAME

@@ -2,15 +2,20 @@
 same data directory (a real SQLite file); what the second shows, clients see."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from ircish.protocol import casefold
 from ircish.server.config import RoomSpec
 from ircish.server.server import Server
 from ircish.server.store import conversation_key
+from ircish.server.store.sqlite import SqliteStore
 
-from .conftest import SERVER_NAME, src
+from .conftest import SERVER_NAME, src, together
 from .ircclient import Client
 
 Start = Callable[..., Server]
@@ -89,24 +94,38 @@ def test_whoever_rejoins_a_restored_room_first_is_not_its_operator(
     assert third.rooms.find("#bar") is None
 
 
+def oper_client(server: Server, nick: str) -> Client:
+    """A client whose user is a server operator (who may set a default room's topic)."""
+    c = client(server, nick)
+    user = server.nicks.get(nick)
+    assert user is not None
+    user.modes.add("o")
+    return c
+
+
 def test_rooms_yaml_wins_for_what_it_sets(start_server: Start, tmp_path: Path) -> None:
     rooms = [RoomSpec("#general", "Welcome"), RoomSpec("#dev")]
     first = start_server(data_dir=tmp_path / "data", rooms=rooms)
-    oper = client(first, "oper")
-    user = first.nicks.get("oper")
-    assert user is not None
-    user.modes.add("o")  # a server operator may set a default room's topic
-    oper.send("TOPIC #general :Changed")
+    welcome = first.rooms.get("#general").topic
+    oper = oper_client(first, "oper")
     oper.send("TOPIC #dev :Builds and reviews")
     oper.send("MODE #dev +k hush")
     oper.expect(r"MODE #dev \+k hush")
     oper.close()
-    second = restart(start_server, first,
-                     rooms=[RoomSpec("#general", "Welcome back"), RoomSpec("#dev")])
-    assert second.rooms.get("#general").topic.text == "Welcome back"  # type: ignore[union-attr]
+
+    second = restart(start_server, first, rooms=rooms)
+    assert second.rooms.get("#general").topic == welcome  # unchanged: same setter and time
     dev = second.rooms.get("#dev")
     assert dev.topic is not None and dev.topic.text == "Builds and reviews"
-    assert dev.key == "hush"
+    assert dev.key == "hush"  # what rooms.yaml does not set comes back
+    oper = oper_client(second, "oper")
+    oper.send("TOPIC #general :Changed")
+    oper.expect(r"TOPIC #general :Changed")
+    oper.close()
+
+    third = restart(start_server, second, rooms=rooms)
+    topic = third.rooms.get("#general").topic
+    assert topic is not None and topic.text == "Welcome"  # rooms.yaml sets it: it wins
 
 
 def test_history_outlives_the_room_and_the_server(start_server: Start, tmp_path: Path) -> None:
@@ -169,3 +188,31 @@ def test_no_history_keeps_nothing_and_offers_nothing(start_server: Start,
     second = restart(start_server, first, no_history=True)
     assert second.rooms.find("#gone") is None
     assert not (tmp_path / "data").exists()
+
+
+def test_a_full_disk_degrades_history_never_the_chat(
+        start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="ircish.server.store")
+    server = start_server(data_dir=tmp_path / "data", flood_control=False)
+    store = server.archive.store
+    assert isinstance(store, SqliteStore)
+    alice, bob = client(server, "alice"), client(server, "bob")
+    together("#full", alice, bob)
+    alice.send("PRIVMSG #full :kept")
+    bob.expect_exact(f"{src('alice')} PRIVMSG #full :kept")
+    assert [r.text for r in store.latest("#full", None, 10, events=False)] == ["kept"]
+
+    def fill_the_disk(conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    store._on_writer(fill_the_disk)
+    for i in range(60):
+        alice.send(f"PRIVMSG #full :{i} {'x' * 400}")  # the chat goes on...
+        bob.expect_exact(f"{src('alice')} PRIVMSG #full :{i} {'x' * 400}")
+    alice.send("PING :still here")
+    alice.expect(r"PONG \S+ :still here")
+    texts = [r.text for r in store.latest("#full", None, 100, events=False)]
+    dropped = store.stats().dropped
+    # what still fitted in the last pages is kept, the rest is lost, and counted
+    assert texts[0] == "kept" and len(texts) < 61 and dropped >= 61 - len(texts)
+    lost = [r for r in caplog.records if "lost" in r.getMessage()]
+    assert len(lost) == 1 and "full" in lost[0].getMessage()  # ...logged once, not per line

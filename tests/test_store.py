@@ -2,6 +2,8 @@
 exclusive bounds, limits, refs by time and by msgid, search, rooms, read-your-writes."""
 from __future__ import annotations
 
+import random
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -348,3 +350,92 @@ def test_reads_racing_close_get_answers_or_nothing(tmp_path: Path) -> None:
     assert not errors
     assert answers[-1] == 0                      # after close: nothing, quietly
     assert set(answers) <= set(range(6))
+
+
+def model_matches(r: Record, q: SearchQuery) -> bool:
+    """What a search must find, by hand: every word begins one of the text's words."""
+    tokens = re.findall(r"[^\W_]+", (r.text or "").lower())
+    return (r.target_key in q.keys and r.is_message
+            and all(any(tok.startswith(w) for tok in tokens) for w in (q.text or "").split())
+            and (q.sender_key is None or r.sender_key == q.sender_key)
+            and (q.after_ms is None or r.time_ms > q.after_ms)
+            and (q.before_ms is None or r.time_ms < q.before_ms))
+
+
+def test_reads_agree_with_a_plain_model(tmp_path: Path) -> None:
+    """Random history (rows stored late by up to a second, equal times, events, three
+    targets) against the interface's rules computed by hand."""
+    rng = random.Random(7)
+    vocab = ["alpha", "alpine", "beta", "bet", "gamma", "γάμμα", "дельта", "epsilon"]
+    keys = ["#a", "#b", "x y"]
+    store = SqliteStore.open(tmp_path, flush_ms=10_000, max_age_s=None)
+    model: list[Record] = []
+    try:
+        for batch in range(12):
+            base = 10_000 + batch * 400
+            for i in range(40):
+                n = len(model)
+                command = rng.choice(["PRIVMSG", "PRIVMSG", "NOTICE", "JOIN"])
+                t = base + rng.randrange(-1000, 400) // 10 * 10      # late rows, ties
+                r = rec(f"m{n}", t, key=rng.choice(keys), command=command,
+                        sender=rng.choice(["ann", "bob"]),
+                        text=" ".join(rng.choices(vocab, k=3)) if command != "JOIN" else None)
+                store.append(r)
+                model.append(r)
+            store.latest("#a", None, 1, True)          # commit: the next batch comes later
+        order = {r.msgid: i for i, r in enumerate(model)}
+
+        def sort(rs: list[Record]) -> list[Record]:
+            return sorted(rs, key=lambda r: (r.time_ms, order[r.msgid]))
+
+        def in_key(key: str, events: bool) -> list[Record]:
+            return sort([r for r in model if r.target_key == key and (events or r.is_message)])
+
+        for _ in range(60):
+            key = rng.choice(keys)
+            events = rng.random() < 0.5
+            limit = rng.randrange(1, 30)
+            rows = in_key(key, events)
+            every = in_key(key, True)
+            pivot = rng.choice(every)
+            place = (pivot.time_ms, order[pivot.msgid])
+            earlier = [r for r in rows if (r.time_ms, order[r.msgid]) < place]
+            later = [r for r in rows if (r.time_ms, order[r.msgid]) > place]
+            ref = Ref(msgid=pivot.msgid)
+            assert store.before(key, ref, limit, events) == earlier[-limit:]
+            assert store.after(key, ref, limit, events) == later[:limit]
+            assert store.latest(key, ref, limit, events) == later[-limit:]
+            assert store.latest(key, None, limit, events) == rows[-limit:]
+            at = [r for r in rows if (r.time_ms, order[r.msgid]) >= place]
+            assert store.around(key, ref, limit, events) == (
+                earlier[-(limit // 2):] if limit // 2 else []) + at[:limit - limit // 2]
+            t = rng.randrange(9_000, 15_000)
+            assert store.before(key, Ref(time_ms=t), limit, events) == [
+                r for r in rows if r.time_ms < t][-limit:]
+            assert store.after(key, Ref(time_ms=t), limit, events) == [
+                r for r in rows if r.time_ms > t][:limit]
+            other = rng.choice(every)
+            o_place = (other.time_ms, order[other.msgid])
+            inside = [r for r in rows if min(place, o_place) < (r.time_ms, order[r.msgid])
+                      < max(place, o_place)]
+            expected = inside[:limit] if place <= o_place else inside[-limit:]
+            assert store.between(key, ref, Ref(msgid=other.msgid), limit, events) == expected
+
+            words = rng.sample(["al", "alp", "be", "bet", "gam", "γά", "дел", "eps", "zz"],
+                               rng.randrange(0, 3))
+            allowed = rng.sample(keys, rng.randrange(1, 4))
+            sender = rng.choice([None, "ann", "bob"])
+            after = rng.choice([None, rng.randrange(9_000, 15_000)])
+            before = rng.choice([None, rng.randrange(9_000, 15_000)])
+
+            query = SearchQuery(keys=allowed, text=" ".join(words) if words else None,
+                                sender_key=sender, after_ms=after, before_ms=before,
+                                limit=limit)
+            assert store.search(query) == sort([r for r in model
+                                                if model_matches(r, query)])[-limit:], query
+        targets = store.targets(keys, 0, 100_000, 2)
+        newest = {k: max(r.time_ms for r in model if r.target_key == k and r.is_message)
+                  for k in keys}
+        assert targets == sorted(newest.items(), key=lambda kv: (kv[1], kv[0]))[-2:]
+    finally:
+        store.close()

@@ -319,3 +319,14 @@ def test_a_big_file_gets_its_rooms_checked_only(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(schema, "FULL_CHECK_BYTES", 1000)
     SqliteStore.open(tmp_path).close()
     assert "checked the rooms only" in caplog.text
+
+
+def test_migrating_rows_in_time_order_gives_no_skew(tmp_path: Path) -> None:
+    conn = schema.open_database(tmp_path, migrations=schema.MIGRATIONS[:1])
+    conn.executemany("INSERT INTO messages (msgid, time_ms, target_key, sender_key, source, "
+                     "command, params, text) VALUES (?, ?, '#room', 'b', 'b', 'PRIVMSG', "
+                     "'[]', 'x')", [(f"m{i}", 100 + i) for i in range(5)])
+    conn.close()
+    SqliteStore.open(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB) as check:
+        assert check.execute("SELECT high_ms, skew_ms FROM meta").fetchone() == (104, 0)

@@ -51,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     "chats, history and completion.",
         epilog="Inside: /help lists the commands; Alt-1..9, Ctrl-N/Ctrl-P or /win N switch "
                "buffers; F2 shows or hides the member list; Ctrl-R searches the input history; "
-               "PageUp/PageDown scroll; /quit or Ctrl-D on an empty line leaves.")
+               "PageUp/PageDown scroll (PageUp at the top loads older history, with servers "
+               "that keep it); /search words; /quit or Ctrl-D on an empty line leaves.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="server port (default 6667, or 6697 with --tls)")
     parser.add_argument("--tls", action="store_true",
@@ -154,6 +155,7 @@ class ChatApp:
 
         def switched() -> None:
             view.messages.scroll = 0
+            view.messages.wants_older = False
 
         for n in range(1, 10):
             @keys.add("escape", str(n))
@@ -175,11 +177,25 @@ class ChatApp:
 
         @keys.add("pageup")
         def _back(event: KeyPressEvent) -> None:
-            view.messages.scroll_by(+1)
+            if view.messages.at_top:    # nothing more here: ask the server's history
+                view.messages.wants_older = True
+                self.session.load_older()
+            else:
+                view.messages.scroll_by(+1)
 
         @keys.add("pagedown")
         def _forward(event: KeyPressEvent) -> None:
             view.messages.scroll_by(-1)
+
+        picking = Condition(lambda: model.buffer.kind == "search" and not self.input.text)
+
+        @keys.add("up", filter=picking)
+        @keys.add("down", filter=picking)
+        def _pick(event: KeyPressEvent) -> None:
+            """Up/Down choose a search result (the input's history gets them elsewhere)."""
+            step = -1 if event.key_sequence[0].key == "up" else 1
+            buf = model.buffer
+            buf.selected = max(0, min(len(buf.results) - 1, buf.selected + step))
 
         @keys.add("f2")
         def _members(event: KeyPressEvent) -> None:

@@ -8,6 +8,11 @@ sent. A server that does not know CAP answers 421 (or 451) or nothing at all and
 registers on NICK/USER alone: the negotiation ends on the error, on the welcome, or
 after `CAP_WAIT` seconds of silence, so registration never hangs on it.
 
+History (`HISTORY`) comes with what it needs: `batch` to receive it, `message-tags` for
+the msgids that dedupe it and that REDACT names, `echo-message` so that my own lines
+carry a msgid too. Those companions are asked for only when the server offers history
+(and batch), so against a server without it the client asks for what it always did.
+
 server-time: `message_time` reads a message's `time` tag (RFC 3339, UTC, e.g.
 `2026-11-25T03:09:16.123Z`); anything malformed counts as absent, so the caller
 falls back to the time of receipt.
@@ -23,6 +28,11 @@ from ..protocol import Message
 # every prefix in NAMES (@+alice), so a de-op leaves the voice visible; away-notify:
 # AWAY lines for members, shown in the member list.
 WANTED = ("server-time", "multi-prefix", "away-notify")
+# draft/chathistory: CHATHISTORY; draft/event-playback: joins, parts, topics in it;
+# draft/message-redaction: REDACT; soju.im/search: SEARCH.
+HISTORY = ("draft/chathistory", "draft/event-playback", "draft/message-redaction",
+           "soju.im/search")
+COMPANIONS = ("batch", "message-tags", "echo-message")
 CAP_WAIT = 10.0           # seconds without an answer to CAP LS before we end it ourselves
 
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
@@ -43,8 +53,10 @@ def message_time(msg: Message) -> float | None:
 class CapNegotiation:
     """One connection's negotiation, from `CAP LS 302` to `CAP END`."""
 
-    def __init__(self, wanted: tuple[str, ...] = WANTED) -> None:
+    def __init__(self, wanted: tuple[str, ...] = WANTED,
+                 history: tuple[str, ...] = HISTORY) -> None:
         self.wanted = wanted
+        self.history = history
         self.offered: dict[str, str] = {}    # name -> value, from CAP LS (and CAP NEW)
         self.enabled: set[str] = set()       # acknowledged by the server
         self.done = False                    # CAP END sent, or registration went on without it
@@ -76,7 +88,7 @@ class CapNegotiation:
                 self.offered[name] = value
             if more or (sub == "LS" and self.done):    # later LS: the user asked (/quote)
                 return []
-            wanted = [c for c in self.wanted if c in self.offered and c not in self.enabled]
+            wanted = self._wanted()
             if wanted:
                 self._requested = True
                 return [Message("CAP", ["REQ", " ".join(wanted)])]
@@ -96,6 +108,13 @@ class CapNegotiation:
             self._requested = False
             return [] if self.done else self._end()
         return []
+
+    def _wanted(self) -> list[str]:
+        """What to request of what is offered and not yet enabled."""
+        names = list(self.wanted)
+        if "batch" in self.offered and any(c in self.offered for c in self.history):
+            names += [*self.history, *COMPANIONS]
+        return [c for c in names if c in self.offered and c not in self.enabled]
 
     def _end(self) -> list[Message]:
         self.done = True

@@ -2,7 +2,9 @@
 
 What a command's argument completes to comes from its usage string, the same entry
 the server's HELP shows: `<room>` offers rooms, `<nick>` nicks, `<target>` both,
-`<buffer>` buffer names, `<command>` command names. Plain text completes nicks of the
+`<buffer>` buffer names, `<command>` command names, `<sent>` my messages in this buffer
+(`/redact`), `<result>` search results (`/goto`), each number shown with its text.
+Plain text completes nicks of the
 current room, and a nick at the start of a line gets the usual `alice: `. Matching
 ignores case.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from .history import SEARCH_BUFFER
 from .model import ClientModel
 from .slash import Catalog
 
@@ -52,6 +55,8 @@ class ChatCompleter(Completer):
             yield from _matching(word, [*self._rooms(), *self.model.member_nicks()])
         elif kind == "buffer":
             yield from _matching(word, [b.name for b in self.model.buffers])
+        elif kind in ("sent", "result"):
+            yield from self._numbered(word, kind)
         elif word:   # plain text: an empty word would offer every nick on Enter
             suffix = ": " if before == word else ""   # addressing someone
             yield from _matching(word, self._room_nicks(), suffix)
@@ -73,7 +78,19 @@ class ChatCompleter(Completer):
             return "text"
         token = cmd.usage.kind(len([w for w in words[1:-1] if w]))
         return {"room": "room", "nick": "nick", "target": "target", "mask": "target",
-                "buffer": "buffer", "name": "buffer", "command": "command"}.get(token or "", "text")
+                "buffer": "buffer", "name": "buffer", "command": "command", "sent": "sent",
+                "result": "result"}.get(token or "", "text")
+
+    def _numbered(self, typed: str, kind: str) -> Iterator[Completion]:
+        """`1`, `2`, ... with what each is: my messages newest first, or search results."""
+        if kind == "sent":
+            texts = [line.text for line in self.model.buffer.own_lines()]
+        else:
+            found = self.model.find(SEARCH_BUFFER, "search")
+            texts = [line.text for line in found.lines if line.kind == "result"] if found else []
+        for n, text in enumerate(texts, 1):
+            if str(n).startswith(typed):
+                yield Completion(str(n), -len(typed), display=str(n), display_meta=text)
 
     def _rooms(self) -> list[str]:
         joined = [b.name for b in self.model.buffers if b.kind == "room"]

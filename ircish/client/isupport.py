@@ -1,10 +1,11 @@
-"""What RPL_ISUPPORT (005) tells the client about rooms: member prefixes and mode kinds.
+"""What RPL_ISUPPORT (005) tells the client: member prefixes, mode kinds, history size.
 
 `PREFIX=(ov)@+` maps the modes a member can hold in a room (operator, voice) to the
 signs shown before nicks, highest first; `CHANMODES=b,k,l,imnst` says which other room
 modes take a parameter. Both are needed to read a NAMES entry (`@+alice` with
 multi-prefix, `alice!~a@host` with userhost-in-names) and a MODE line (`+o-v alice bob`
 pairs each letter with its parameter only if one knows which letters take one).
+`CHATHISTORY=50` is the most messages one history request may ask for (0: no limit).
 Without a 005, the RFC 2812 defaults below hold.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Features:
     prefix_modes: str = DEFAULT_PREFIX[0]      # mode letters, highest first
     prefix_signs: str = DEFAULT_PREFIX[1]      # their signs, in the same order
     chanmodes: tuple[str, str, str, str] = DEFAULT_CHANMODES   # types A, B, C, D
+    history_max: int = 0                       # CHATHISTORY=: per request, 0 for no limit
 
     def apply_005(self, tokens: Iterable[str]) -> None:
         """Take the tokens of one 005 line (neither my nick nor the trailing text)."""
@@ -45,6 +47,8 @@ class Features:
                 self.chanmodes = (groups[0], groups[1], groups[2], groups[3])
             elif key == "-CHANMODES":
                 self.chanmodes = DEFAULT_CHANMODES
+            elif key == "CHATHISTORY":
+                self.history_max = int(value) if value.isdigit() else 0
 
     # --- members ------------------------------------------------------------------
 

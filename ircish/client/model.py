@@ -5,104 +5,56 @@ A plain object fed with parsed `Message`s (`feed`) and with what the user does
 tests drive it with IRC lines. The view reads it; nothing here redraws anything.
 Server replies that have no better home (errors, WHOIS, LIST, ...) land in the
 current buffer, where the user just typed the command that caused them.
+
+Lines in a batch wait until it closes (`batches`); history, search results and
+redactions are `history`'s business, and what it wants to ask the server waits in
+its outbox for the session to send: the model itself still never sends anything.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
 
 from ..protocol import Message, casefold, is_room_name, number
-from .buffers import Buffer, Line, Member
+from .batches import Batch, BatchCollector
+from .buffers import TALK, Buffer, BufferList, Line, Member
 from .cap_negotiation import message_time
+from .history import History
 from .isupport import Features
-from .sentences import describe_numeric
+from .sentences import describe_numeric, event_sentence, nick_of, spoken
 
-__all__ = ["Buffer", "ClientModel", "Line", "Member", "nick_of"]
-
-TALK = ("message", "action", "notice")   # line kinds that count as unread
+__all__ = ["TALK", "Buffer", "ClientModel", "Line", "Member", "nick_of"]
 
 
-def nick_of(source: str | None) -> str:
-    return (source or "").split("!", 1)[0]
-
-
-class ClientModel:
+class ClientModel(BufferList):
     def __init__(self, nick: str, server_label: str = "server") -> None:
+        super().__init__(server_label)
         self.nick = nick
         self.own_source = ""          # nick!user@host, learned from 001 and JOIN echoes
         self.registered = False
         self.connection = "disconnected"
-        self.features = Features()            # PREFIX and CHANMODES, from 005
+        self.caps: set[str] = set()           # this connection's, from CAP ACK
+        self.features = Features()            # PREFIX, CHANMODES, CHATHISTORY, from 005
         self.known_rooms: dict[str, str] = {}  # casefolded -> name, from LIST and joins
-        self.buffers: list[Buffer] = [Buffer(server_label, "server")]
-        self.current = 0
+        self.history = History(self)
+        self.batches = BatchCollector()
         self._focus_on_join: set[str] = set()
         self._names: dict[str, dict[str, Member]] = {}   # NAMES replies being collected
         self._joining: set[str] = set()     # rooms whose join burst (topic, names) is on its way
-        self._stamp: float | None = None    # server-time of the message being fed
 
     # --- buffers ------------------------------------------------------------------
 
-    @property
-    def server(self) -> Buffer:
-        return self.buffers[0]
-
-    @property
-    def buffer(self) -> Buffer:
-        return self.buffers[self.current]
-
-    def find(self, name: str) -> Buffer | None:
-        key = casefold(name)
-        return next((b for b in self.buffers if b.key == key and b.kind != "server"), None)
-
     def ensure(self, name: str) -> Buffer:
-        found = self.find(name)
-        if found is None:
-            found = Buffer(name, "room" if is_room_name(name) else "query")
-            self.buffers.append(found)
-        return found
-
-    def switch(self, index: int) -> bool:
-        """Show buffer `index` (0-based); reading it clears its unread count."""
-        if not 0 <= index < len(self.buffers):
-            return False
-        self.current = index
-        self.buffer.unread = self.buffer.mentions = 0
-        return True
-
-    def show(self, buf: Buffer) -> None:
-        self.switch(self.buffers.index(buf))
-
-    def switch_to(self, name: str) -> bool:
-        """By exact name, else by the only name that starts with it (`dev` for #dev)."""
-        key = casefold(name)
-        bare = key.lstrip("#")
-        keys = [b.key for b in self.buffers]
-        tries: tuple[Callable[[str], bool], ...] = (
-            lambda k: k == key, lambda k: k.lstrip("#") == bare,
-            lambda k: k.lstrip("#").startswith(bare))
-        for fits in tries:
-            matches = [i for i, k in enumerate(keys) if fits(k)]
-            if matches:
-                return len(matches) == 1 and self.switch(matches[0])
-        return False
-
-    def cycle(self, step: int) -> None:
-        self.switch((self.current + step) % len(self.buffers))
+        """The buffer for a room or nick; a new private chat asks for its history."""
+        known = self.find(name)
+        buf = super().ensure(name)
+        if known is None and buf.kind == "query":
+            self.history.catch_up(buf)
+        return buf
 
     def open_query(self, nick: str) -> None:
         self.show(self.ensure(nick))
-
-    def close(self, buf: Buffer) -> None:
-        """Drop a buffer (not the server's); the view moves to its left neighbour."""
-        if buf.kind == "server":
-            return
-        index = self.buffers.index(buf)
-        del self.buffers[index]
-        if self.current >= index:
-            self.switch(max(self.current - 1, 0))
 
     def focus_on_join(self, rooms: list[str]) -> None:
         """Switch to these rooms when the server confirms the join (the user asked)."""
@@ -119,23 +71,10 @@ class ClientModel:
 
     # --- adding lines -------------------------------------------------------------
 
-    def add(self, buf: Buffer, line: Line) -> None:
-        if self._stamp is not None:   # every line a message causes carries its time
-            line = dataclasses.replace(line, time=self._stamp)
-        buf.lines.append(line)
-        if buf is not self.buffer and line.kind in TALK and not line.own:
-            buf.unread += 1
-            if line.highlight or buf.kind == "query":
-                buf.mentions += 1
-
-    def note(self, text: str, kind: str = "info") -> None:
-        """A line for the user in the current buffer (command output, errors)."""
-        self.add(self.buffer, Line(kind, text))
-
-    def add_own(self, target: str, text: str, kind: str = "message") -> None:
-        """Echo what I sent (the server does not send it back to me)."""
+    def add_own(self, target: str, text: str, kind: str = "message", msgid: str = "") -> None:
+        """Show what I sent: at once, or as the server echoes it back (echo-message)."""
         buf = self.ensure(target)
-        self.add(buf, Line(kind, text, self.nick, own=True))
+        self.add(buf, Line(kind, text, self.nick, own=True, msgid=msgid))
         if buf is not self.buffer:
             self.note(f"-> {target}: {text}", "status")
 
@@ -144,7 +83,12 @@ class ClientModel:
         only in the server buffer (a long outage must not flood the conversation)."""
         was_up = self.connection == "connected"
         self.connection = state
-        if state in ("connecting", "connected"):
+        if state == "connected":
+            return
+        self.caps.clear()             # a new connection negotiates afresh
+        self.batches.reset()
+        self.history.reset()
+        if state == "connecting":
             return
         self.registered = False
         for buf in self.buffers:
@@ -161,28 +105,42 @@ class ClientModel:
         pattern = rf"(?<!{word})" + re.escape(casefold(self.nick)) + rf"(?!{word})"
         return re.search(pattern, casefold(text)) is not None
 
+    def is_me(self, nick: str) -> bool:
+        return casefold(nick) == casefold(self.nick)
+
     # --- feeding ------------------------------------------------------------------
 
     def feed(self, msg: Message) -> None:
-        """Apply one message from the server; its lines carry its server-time tag, if
-        it has a valid one, else the time of receipt."""
+        """Apply one message from the server, or the batch it closes."""
+        for item in self.batches.feed(msg):
+            if not isinstance(item, Batch):
+                self._apply(item)
+            elif not self.history.apply_batch(item):
+                for inner in item.messages():   # a batch type we do not know: as live
+                    self._apply(inner)
+
+    def _apply(self, msg: Message) -> None:
+        """Its lines carry its server-time tag, if it has a valid one, else the time of
+        receipt."""
         handler: Callable[[Message], None] | None = getattr(
             self, f"_on_{msg.command.lower()}", None)
-        self._stamp = message_time(msg)
+        self.stamp = message_time(msg)
         try:
             if handler is not None:
                 handler(msg)
             elif msg.command.isdigit():
                 self._numeric(msg)
         finally:
-            self._stamp = None
-
-    def _is_me(self, nick: str) -> bool:
-        return casefold(nick) == casefold(self.nick)
+            self.stamp = None
 
     def _rooms_with(self, nick: str) -> Iterator[Buffer]:
         key = casefold(nick)
         return (b for b in self.buffers if b.kind == "room" and key in b.members)
+
+    def _event(self, buf: Buffer, msg: Message) -> None:
+        text = event_sentence(msg, self.nick)
+        if text is not None:
+            self.add(buf, Line("status", text))
 
     def _on_join(self, msg: Message) -> None:
         nick, room = nick_of(msg.source), msg.params[0] if msg.params else ""
@@ -190,66 +148,57 @@ class ClientModel:
             return
         buf = self.ensure(room)
         self.known_rooms[buf.key] = buf.name
-        if self._is_me(nick):
-            self.own_source = msg.source or self.own_source
-            buf.name, buf.joined, buf.wanted = room, True, True
-            buf.members = {casefold(nick): Member(nick)}
-            self._joining.add(buf.key)
-            self.add(buf, Line("status", f"You joined {room}"))
-            if buf.key in self._focus_on_join:
-                self._focus_on_join.discard(buf.key)
-                self.show(buf)
+        self._event(buf, msg)
+        if not self.is_me(nick):
+            buf.members[casefold(nick)] = Member(nick)
             return
-        buf.members[casefold(nick)] = Member(nick)
-        host = (msg.source or "").partition("!")[2]
-        who = f"{nick} ({host})" if host else nick
-        self.add(buf, Line("status", f"{who} joined {room}"))
+        self.own_source = msg.source or self.own_source
+        buf.name, buf.joined, buf.wanted = room, True, True
+        buf.members = {casefold(nick): Member(nick)}
+        self._joining.add(buf.key)
+        self.history.catch_up(buf, buf.lines[-1])
+        if buf.key in self._focus_on_join:
+            self._focus_on_join.discard(buf.key)
+            self.show(buf)
 
-    def _left(self, buf: Buffer, nick: str, text: str) -> None:
-        if self._is_me(nick):
+    def _left(self, buf: Buffer, nick: str, msg: Message) -> None:
+        if self.is_me(nick):
             buf.joined = buf.wanted = False
             buf.members.clear()
         else:
             buf.members.pop(casefold(nick), None)
-        self.add(buf, Line("status", text))
+        self._event(buf, msg)
 
     def _on_part(self, msg: Message) -> None:
-        nick = nick_of(msg.source)
         buf = self.find(msg.params[0]) if msg.params else None
         if buf is not None:
-            reason = f" ({msg.params[1]})" if len(msg.params) > 1 and msg.params[1] else ""
-            who = "You" if self._is_me(nick) else nick
-            self._left(buf, nick, f"{who} left {buf.name}{reason}")
+            self._left(buf, nick_of(msg.source), msg)
 
     def _on_kick(self, msg: Message) -> None:
         buf = self.find(msg.params[0]) if len(msg.params) > 1 else None
         if buf is not None:
-            victim, reason = msg.params[1], msg.params[2] if len(msg.params) > 2 else ""
-            self._left(buf, victim, f"{victim} was kicked by {nick_of(msg.source)} ({reason})")
+            self._left(buf, msg.params[1], msg)
 
     def _on_quit(self, msg: Message) -> None:
         nick = nick_of(msg.source)
-        reason = msg.params[0] if msg.params else ""
-        text = f"{nick} quit ({reason})" if reason else f"{nick} quit"
         for buf in list(self._rooms_with(nick)):
-            self._left(buf, nick, text)
-        query = self.find(nick)
-        if query is not None and query.kind == "query":
-            self.add(query, Line("status", text))
+            self._left(buf, nick, msg)
+        query = self.find(nick, "query")
+        if query is not None:
+            self._event(query, msg)
 
     def _on_nick(self, msg: Message) -> None:
         old, new = nick_of(msg.source), msg.params[0] if msg.params else ""
         if not new:
             return
-        me = self._is_me(old)
-        text = f"You are now known as {new}" if me else f"{old} is now known as {new}"
+        me, text = self.is_me(old), event_sentence(msg, self.nick) or ""
         touched = list(self._rooms_with(old))
         for buf in touched:
             member = buf.members.pop(casefold(old))
             member.nick = new            # modes and away stay with the person
             buf.members[casefold(new)] = member
-        query = self.find(old)
-        if query is not None and query.kind == "query" and self.find(new) in (None, query):
+        query = self.find(old, "query")
+        if query is not None and self.find(new) in (None, query):
             query.name = new
             touched.append(query)
         if me:
@@ -264,13 +213,11 @@ class ClientModel:
         buf = self.find(msg.params[0]) if msg.params else None
         if buf is not None:
             buf.topic = msg.params[1] if len(msg.params) > 1 else ""
-            who = nick_of(msg.source)
-            self.add(buf, Line("status", f"{who} changed the topic to: {buf.topic}"
-                               if buf.topic else f"{who} cleared the topic"))
+            self._event(buf, msg)
 
     def _on_mode(self, msg: Message) -> None:
-        buf = self.find(msg.params[0]) if msg.params else None
-        if buf is None or buf.kind != "room" or len(msg.params) < 2:
+        buf = self.find(msg.params[0], "room") if msg.params else None
+        if buf is None or len(msg.params) < 2:
             return   # user modes (MODE alice +i) have no buffer to show in
         for change in self.features.mode_changes(msg.params[1], msg.params[2:]):
             member = buf.members.get(casefold(change.param or "")) \
@@ -279,40 +226,52 @@ class ClientModel:
                 member.modes.add(change.letter)
             elif member is not None:
                 member.modes.discard(change.letter)
-        self.add(buf, Line("status", f"{nick_of(msg.source)} sets mode {' '.join(msg.params[1:])}"))
+        self._event(buf, msg)
 
-    def _on_privmsg(self, msg: Message, kind: str = "message") -> None:
-        if len(msg.params) < 2:
-            return
-        nick, (target, text) = nick_of(msg.source), msg.params[:2]
-        if text.startswith("\x01"):
-            verb, _, rest = text.strip("\x01").partition(" ")
-            if verb.upper() != "ACTION":
-                return   # other CTCP requests (VERSION, PING) are not shown
-            kind, text = "action", rest
+    def _on_privmsg(self, msg: Message) -> None:
+        said = spoken(msg)
+        if said is None:
+            return   # too short, or a CTCP request (VERSION, PING): not shown
+        kind, text = said
+        nick, target, msgid = nick_of(msg.source), msg.params[0], msg.tags.get("msgid", "")
         if "!" not in (msg.source or "") and not is_room_name(target):
             self.add(self.server, Line("notice", text, nick))   # from the server itself
+            return
+        if self.is_me(nick) and "echo-message" in self.caps:
+            self.add_own(target, text, kind, msgid)
             return
         if is_room_name(target):
             buf = self.ensure(target)
         elif kind == "notice" and self.find(nick) is None:
             buf = self.buffer    # a notice does not open a private chat
         else:
-            buf = self._query_from(nick)
+            buf = self._query_from(nick, text)
         highlight = buf.kind == "room" and self.mentions_me(text)
-        self.add(buf, Line(kind, text, nick, highlight))
+        self.add(buf, Line(kind, text, nick, highlight, msgid=msgid))
 
-    def _query_from(self, nick: str) -> Buffer:
-        """The private chat with `nick`; a new one is pointed out where the user is."""
+    def _query_from(self, nick: str, text: str) -> Buffer:
+        """The private chat with `nick`; a new one is pointed out where the user is,
+        with what was said (the user decides from it whether to switch)."""
         buf = self.find(nick)
         if buf is None:
             buf = self.ensure(nick)
-            self.note(f"Private message from {nick}: buffer {len(self.buffers)} "
-                      f"(Alt-{len(self.buffers)} or /buffer {nick})", "status")
+            self.note(f"Private message from {nick}: {text} "
+                      f"[buffer {len(self.buffers)}: Alt-{len(self.buffers)} or /buffer {nick}]",
+                      "status")
         return buf
 
     def _on_notice(self, msg: Message) -> None:
-        self._on_privmsg(msg, "notice")
+        self._on_privmsg(msg)
+
+    def _on_redact(self, msg: Message) -> None:
+        self.history.apply_redact(msg)
+
+    def _on_fail(self, msg: Message) -> None:
+        """Standard replies: `FAIL <command> <code> [<context>...] :<description>`."""
+        if msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg):
+            return    # a catch-up asked again another way: nothing for the user
+        if len(msg.params) >= 3:
+            self.note(f"{msg.params[0]}: {msg.params[-1]}", "error")
 
     def _on_error(self, msg: Message) -> None:
         self.add(self.server, Line("error", msg.params[0] if msg.params else "ERROR"))
@@ -320,7 +279,7 @@ class ClientModel:
     def _on_invite(self, msg: Message) -> None:
         """An invitation to me, or (invite-notify) one my room's operators should see."""
         who, room = nick_of(msg.source), msg.params[-1]
-        target = "you" if self._is_me(msg.params[0]) else msg.params[0]
+        target = "you" if self.is_me(msg.params[0]) else msg.params[0]
         self.note(f"{who} invites {target} to {room}" + (f" (/join {room})" * (target == "you")))
 
     def _on_away(self, msg: Message) -> None:
@@ -330,9 +289,15 @@ class ClientModel:
             buf.members[casefold(nick_of(msg.source))].away = away
 
     def _on_cap(self, msg: Message) -> None:
-        """The link negotiates; the user only hears what was granted."""
-        if msg.params[1:2] == ["ACK"] and msg.params[-1].strip():
-            self.add(self.server, Line("info", f"Capabilities enabled: {msg.params[-1].strip()}"))
+        """The link negotiates; the model keeps what was granted, the user hears it."""
+        sub, names = msg.params[1:2], msg.params[-1].split()
+        if sub == ["ACK"]:
+            self.caps.update(n for n in names if not n.startswith("-"))
+            self.caps.difference_update(n[1:] for n in names if n.startswith("-"))
+            if names:
+                self.add(self.server, Line("info", f"Capabilities enabled: {' '.join(names)}"))
+        elif sub == ["DEL"]:
+            self.caps.difference_update(names)
 
     # --- numerics -----------------------------------------------------------------
 
@@ -342,6 +307,9 @@ class ClientModel:
         if "!" in last and "@" in last:
             self.own_source = last
         self._numeric(msg)
+        for buf in self.buffers:      # rooms catch up as they are joined again
+            if buf.kind == "query":
+                self.history.catch_up(buf)
 
     def _on_005(self, msg: Message) -> None:
         self.features.apply_005(msg.params[1:-1])

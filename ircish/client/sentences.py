@@ -1,6 +1,9 @@
-"""Numeric replies as readable lines: `401 alice bob :No such nick` -> `bob: No such nick`.
+"""What the server says, as lines for the user: numeric replies (`401 alice bob :No such
+nick` -> `bob: No such nick`) and room events (`:bob!b@h PART #dev :lunch` -> `bob left
+#dev (lunch)`), the latter worded the same whether they happen now or are replayed
+from the server's history.
 
-One table of templates for the replies worth a better wording; anything else (new
+For numerics, one table of templates for the replies worth a better wording; anything else (new
 numerics, other servers' extras) gets the generic form, so nothing is ever hidden
 by accident. `{n}` is the message's n-th parameter (0 is my own nick); a function
 gets the parameters when a format string is not enough.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from string import Formatter
 
-from ..protocol import Message
+from ..protocol import Message, casefold
 
 HIDDEN = object()
 
@@ -71,3 +74,52 @@ def describe_numeric(msg: Message, nick: str) -> tuple[str, str | None, str]:
         except IndexError:
             pass   # fewer parameters than this server should send
     return kind, generic(msg), where
+
+
+# --- messages and room events -----------------------------------------------------
+
+def spoken(msg: Message) -> tuple[str, str] | None:
+    """A PRIVMSG or NOTICE as (line kind, text): "message", "notice", or "action" for
+    `/me` (CTCP ACTION). None for other CTCP requests (VERSION, PING): not shown."""
+    if len(msg.params) < 2:
+        return None
+    kind, text = ("notice" if msg.command == "NOTICE" else "message"), msg.params[1]
+    if text.startswith("\x01"):
+        verb, _, rest = text.strip("\x01").partition(" ")
+        if verb.upper() != "ACTION":
+            return None
+        return "action", rest
+    return kind, text
+
+
+def nick_of(source: str | None) -> str:
+    return (source or "").split("!", 1)[0]
+
+
+def event_sentence(msg: Message, me: str) -> str | None:
+    """How JOIN, PART, KICK, QUIT, NICK, TOPIC and MODE read (None for anything else,
+    or a line too short to mean anything); `me` is my nick, for "You"."""
+    nick, params = nick_of(msg.source), msg.params
+    mine = casefold(nick) == casefold(me)
+    arg = params[1] if len(params) > 1 else ""
+    if msg.command == "QUIT":
+        return f"{nick} quit ({params[0]})" if params and params[0] else f"{nick} quit"
+    if not params or not params[0]:
+        return None
+    if msg.command == "JOIN":
+        host = (msg.source or "").partition("!")[2]
+        who = "You" if mine else f"{nick} ({host})" if host else nick
+        return f"{who} joined {params[0]}"
+    if msg.command == "PART":
+        return f"{'You' if mine else nick} left {params[0]}" + (f" ({arg})" if arg else "")
+    if msg.command == "KICK" and arg:
+        reason = params[2] if len(params) > 2 else ""
+        return f"{arg} was kicked by {nick} ({reason})"
+    if msg.command == "NICK":
+        return f"You are now known as {params[0]}" if mine else \
+            f"{nick} is now known as {params[0]}"
+    if msg.command == "TOPIC":
+        return f"{nick} changed the topic to: {arg}" if arg else f"{nick} cleared the topic"
+    if msg.command == "MODE" and arg:
+        return f"{nick} sets mode {' '.join(params[1:])}"
+    return None

@@ -2,8 +2,10 @@
 
 `Session.submit` runs typed text (several lines when pasted) through the command
 interpreter and carries out the actions; `Session.handle` applies what the link
-delivers. Both run on the UI thread only, so the model needs no locks. No terminal
-here either: the view calls these two methods and redraws.
+delivers; `load_older` is PgUp at the top of a buffer. All run on the UI thread only,
+so the model needs no locks. After each, what the model's history wants to ask the
+server (catch-ups, older pages, searches) is sent. No terminal here either: the view
+calls these methods and redraws.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ..protocol import Message, split_list
 from . import slash as C
 from .link import LinkEvent, LinkState
 from .model import ClientModel
+from .outgoing import messages_for
 
 
 class Link(Protocol):
@@ -43,25 +46,37 @@ class Session:
             self.autojoin = []
             if rooms:
                 self.send(Message("JOIN", [",".join(rooms)]))
+        self.flush()
+
+    def load_older(self) -> None:
+        """Older history for the current buffer (PgUp at its top), if there is any."""
+        self.model.history.older(self.model.buffer)
+        self.flush()
+
+    def flush(self) -> None:
+        """Send what the model's history asked for (nothing, without its capabilities)."""
+        for msg in self.model.history.take():
+            self.send(msg)
 
     # --- from the user ------------------------------------------------------------
 
     def submit(self, text: str) -> None:
         """Each line of the input is one message or command (pasting sends several)."""
-        for line in text.splitlines():
+        for line in text.splitlines() or [""]:     # Enter alone opens a search result
             for action in C.interpret(line, self.where(), self.catalog):
                 self.apply(action)
+        self.flush()
 
     def where(self) -> C.Where:
         buf = self.model.buffer
-        return C.Where(None if buf.kind == "server" else buf.name, buf.kind)
+        return C.Where(buf.name if buf.kind in ("room", "query") else None, buf.kind)
 
     def apply(self, action: C.Action) -> None:
         model = self.model
         if isinstance(action, C.Say):
             source = model.own_source or f"{model.nick}!~{model.nick[:10]}@{'h' * 63}"
-            for piece, msg in C.messages_for(action, source):
-                if self.send(msg):
+            for piece, msg in messages_for(action, source):
+                if self.send(msg) and "echo-message" not in model.caps:   # else: its echo
                     model.add_own(action.target, piece, action.kind)
         elif isinstance(action, C.Send):
             if action.message.command == "JOIN" and action.message.params:
@@ -74,6 +89,8 @@ class Session:
             self._close(action.name)
         elif isinstance(action, C.SwitchTo):
             self._switch(action)
+        elif isinstance(action, (C.Search, C.Goto, C.Redact)):
+            self._history(action)
         elif isinstance(action, (C.Info, C.Error)):
             model.note(action.text, "error" if isinstance(action, C.Error) else "info")
         elif isinstance(action, C.Quit):
@@ -113,3 +130,14 @@ class Session:
             model.note(f"No buffer {action.index}: there are {len(model.buffers)}", "error")
         elif action.name is not None and not model.switch_to(action.name):
             model.note(f"No buffer matches {action.name!r} (/join a room, /query someone)", "error")
+
+    def _history(self, action: C.Search | C.Goto | C.Redact) -> None:
+        history = self.model.history
+        if isinstance(action, C.Search):
+            error = history.search(action.words, action.room, action.nick)
+        elif isinstance(action, C.Goto):
+            error = history.goto(action.number)
+        else:
+            error = history.redact(self.model.buffer, action.number, action.reason)
+        if error is not None:
+            self.model.note(error, "error")

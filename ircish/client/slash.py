@@ -26,7 +26,6 @@ from ..commandspec import (
     read_folder,
 )
 from ..protocol import (
-    MAX_LINE,
     Message,
     ProtocolError,
     is_room_name,
@@ -82,7 +81,27 @@ class Quit:
     reason: str = ""
 
 
-Action = Say | Send | OpenQuery | CloseBuffer | SwitchTo | Info | Error | Quit
+@dataclass(frozen=True)
+class Search:
+    """Ask the server's history (soju.im/search); empty `words` with a room or a nick."""
+    words: str
+    room: str | None = None
+    nick: str | None = None
+
+
+@dataclass(frozen=True)
+class Goto:
+    number: int | None = None  # a search result, 1-based; None: the one selected
+
+
+@dataclass(frozen=True)
+class Redact:
+    number: int = 1            # my messages in this buffer, counted back from the last
+    reason: str = ""
+
+
+Action = (Say | Send | OpenQuery | CloseBuffer | SwitchTo | Info | Error | Quit
+          | Search | Goto | Redact)
 
 
 @dataclass(frozen=True)
@@ -161,7 +180,52 @@ def quote(ctx: CommandContext, line: str) -> None:
         ctx.usage_error("QUOTE")
 
 
-CLIENT_COMMANDS: tuple[Command, ...] = (query, me, close, win, buffer, quote)
+@command("SEARCH", usage="<words>...",
+         help="Search the history: /search words [in #room] [from nick]. The results "
+              "open in a buffer: Up/Down and Enter (or /goto N) open one where it was said.")
+def search(ctx: CommandContext, *words: str) -> None:
+    text: list[str] = []
+    found: dict[str, str] = {}
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        key, following = word.lower(), rest[0] if rest else ""
+        if (key == "in" and "in" not in found and is_room_name(following)) \
+                or (key == "from" and "from" not in found and following):
+            found[key] = rest.pop(0)   # not a word to look for: "in the park" stays one
+        else:
+            text.append(word)
+    if text or found:
+        ctx.act(Search(" ".join(text), found.get("in"), found.get("from")))
+    else:
+        ctx.usage_error("SEARCH")
+
+
+@command("GOTO", usage="[<result>]",
+         help="Open search result N (by default the one selected) in its room, at the message.")
+def goto(ctx: CommandContext, which: str = "") -> None:
+    position = number(which) if which else None
+    if which and position is None:
+        ctx.usage_error("GOTO")
+    else:
+        ctx.act(Goto(position))
+
+
+@command("REDACT", usage="[<sent>] [<reason>]",
+         help="Remove a message you sent here: your last, or the Nth counting back "
+              "(Tab lists them), with an optional reason.")
+def redact(ctx: CommandContext, which: str = "", reason: str = "") -> None:
+    position = number(which) if which else 1
+    if ctx.where.name is None:
+        ctx.act(Error("/redact works in a room or a private chat"))
+    elif position is None:     # no number: it was all the reason
+        ctx.act(Redact(1, f"{which} {reason}".strip()))
+    else:
+        ctx.act(Redact(position, reason))
+
+
+CLIENT_COMMANDS: tuple[Command, ...] = (query, me, close, win, buffer, quote, search, goto,
+                                        redact)
 
 
 # --- client behaviour for some server commands (same usage and help as the server's) --
@@ -252,7 +316,7 @@ class Catalog:
 def interpret(line: str, where: Where, catalog: Catalog) -> list[Action]:
     """The actions one input line asks for (a pasted block is split into lines first)."""
     if not line.strip():
-        return []
+        return [Goto()] if where.kind == "search" else []   # Enter opens the selected result
     if line.startswith("//"):
         return _plain(line[1:], where)
     if not line.startswith("/"):
@@ -278,6 +342,10 @@ def interpret(line: str, where: Where, catalog: Catalog) -> list[Action]:
 
 
 def _plain(text: str, where: Where) -> list[Action]:
+    if where.kind == "search":
+        index = number(text.strip())
+        return [Goto(index)] if index is not None else [
+            Error("These are search results: Enter or a result's number opens it")]
     if where.name is None:
         return [Error("This is the server buffer: /join a room or /query someone to talk")]
     return [Say(where.name, text)]
@@ -290,48 +358,3 @@ def _names_no_room(cmd: CommandSpec, args: str) -> bool:
         return True
     wants_room = cmd.usage.kind(0) == "room"
     return wants_room and not is_room_name(args.partition(" ")[0])
-
-
-# --- fitting text into lines ------------------------------------------------------
-
-CTCP_ACTION = ("\x01ACTION ", "\x01")
-
-
-def text_budget(source: str, command: str, target: str, kind: str = "message") -> int:
-    """Bytes of text that fit in one line as the server relays it to others, i.e. with
-    `:nick!user@host COMMAND target :` in front and CRLF behind."""
-    overhead = len(f":{source} {command} {target} :".encode()) + 2
-    if kind == "action":
-        overhead += len("".join(CTCP_ACTION))
-    return MAX_LINE - overhead
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split text into pieces of at most `limit` UTF-8 bytes, at spaces where possible
-    (a word longer than a line is cut between characters). Nothing is dropped but the
-    single space at each cut."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest.encode()) > limit:
-        head = rest.encode()[:limit].decode("utf-8", "ignore")
-        cut = head.rfind(" ")
-        if cut > 0:
-            pieces.append(rest[:cut])
-            rest = rest[cut + 1:]
-        else:
-            pieces.append(head)
-            rest = rest[len(head):]
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
-
-
-def messages_for(say: Say, source: str) -> list[tuple[str, Message]]:
-    """The PRIVMSG/NOTICE lines that carry `say` whole, each within the line limit,
-    with the piece of text each one carries (what the local echo shows)."""
-    command_name = "NOTICE" if say.kind == "notice" else "PRIVMSG"
-    out = []
-    for piece in split_text(say.text, text_budget(source, command_name, say.target, say.kind)):
-        text = piece.join(CTCP_ACTION) if say.kind == "action" else piece
-        out.append((piece, Message(command_name, [say.target, text])))
-    return out

@@ -7,7 +7,9 @@
     └────────────────────────────────────────────────────────────────┘
 
 Scrolling back and the member list toggle are view state (`scroll`, `show_members`);
-everything else is read from the `ClientModel` at each redraw.
+everything else is read from the `ClientModel` at each redraw. The status line says
+when history is on its way for this buffer and, once PgUp has gone past the top, when
+there is none older.
 """
 from __future__ import annotations
 
@@ -48,6 +50,10 @@ STYLE = Style.from_dict({
     "line.status": "ansibrightblack",
     "line.error": "ansired",
     "line.highlight": "bold ansibrightyellow",
+    "line.history": "ansibrightblack",        # after the other styles: it wins
+    "line.removed": "ansibrightblack italic",
+    "line.found": "reverse",
+    "result.label": "bold",
     "own": "bold",
     "buffers.current": "reverse",
     "buffers.unread": "bold",
@@ -149,6 +155,8 @@ class ChatView:
             text = f" {buf.name} ({joined}) {buf.topic}"
         elif buf.kind == "query":
             text = f" Private chat with {buf.name}"
+        elif buf.kind == "search":
+            text = " Search results: Up/Down select, Enter (or /goto N) opens, /close"
         else:
             text = f" {buf.name}: server messages. /join a room, /query someone, /help for commands"
         return [("", text)]
@@ -170,6 +178,11 @@ class ChatView:
                 style = "class:status.mention" if buf.mentions else "class:status.activity"
                 out += [("", "," if n else ""), (style, str(i + 1))]
             out.append(("", "]"))
+        history = model.buffer.history
+        if history.loading:
+            out.append(("class:status.activity", " [loading history]"))
+        elif history.beginning and self.messages.wants_older and self.messages.at_top:
+            out.append(("class:status.activity", " [beginning of history]"))
         if self.messages.scroll:
             out.append(("class:status.activity", " [scrolled back: PgDn]"))
         used = fragment_list_width(out)

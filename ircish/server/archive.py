@@ -159,7 +159,8 @@ def _restore_into(room: Room, record: RoomRecord, from_config: RoomSpec | None) 
     spec = from_config
     room.created = record.created
     room.bans = {casefold(b.mask): Ban(b.mask, b.setter, b.set_at) for b in record.bans}
-    if spec is None or spec.topic is None:
+    if spec is None or spec.topic is None or spec.topic == record.topic:
+        # (the same topic as before keeps who set it and when)
         room.topic = (Topic(record.topic, record.topic_setter or "", record.topic_set_at or 0)
                       if record.topic else None)
     if spec is None or spec.modes is None:

@@ -25,18 +25,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...protocol import casefold
 from . import schema
 from .base import Record, RoomRecord, WriterStats
+from .prune import Pruner, Pruning, Throttled
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY_S = 60.0
-PRUNE_STEP_ROWS = 2000          # rows deleted per transaction while pruning
 RECENT_BATCHES = 32
-LOG_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,36 +129,6 @@ def _room_row(room: RoomRecord) -> tuple[object, ...]:
             json.dumps(bans, ensure_ascii=False))
 
 
-class Throttled:
-    """A warning logged at most once per `every` seconds; the rest are counted."""
-
-    def __init__(self, every: float = LOG_EVERY_S) -> None:
-        self._every = every
-        self._last = -every
-        self._suppressed = 0
-        self._lock = threading.Lock()
-
-    def warning(self, msg: str, *args: object) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last < self._every:
-                self._suppressed += 1
-                return
-            self._last, suppressed, self._suppressed = now, self._suppressed, 0
-        if suppressed:
-            msg += f" ({suppressed} more since the last report)"
-        log.warning(msg, *args)
-
-
-@dataclass(slots=True)
-class Pruning:
-    max_age_s: float | None
-    max_per_target: int | None
-    every_s: float = PRUNE_EVERY_S
-    step_rows: int = PRUNE_STEP_ROWS
-    deleted: int = field(default=0)
-
-
 class Batcher:
     """The writer thread and its queue."""
 
@@ -186,6 +154,7 @@ class Batcher:
         self._bad_records = 0      # in the batch being committed
         self._overflow_log = Throttled()
         self._error_log = Throttled()
+        self._pruner = Pruner(conn, pruning, self._error_log)
         high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
         for statement in schema.SCRATCH:
             conn.execute(statement)
@@ -317,7 +286,7 @@ class Batcher:
                 if stopping and not self._queue:
                     break
                 if pruner is None and (self._prune_now or time.monotonic() >= next_prune):
-                    pruner = self._prune()
+                    pruner = self._pruner.run(self._skew_ms)
                     ending, self._prune_waiters = self._prune_waiters, []
                     self._prune_now = False
             if pruner is not None and next(pruner, None) is None:
@@ -400,85 +369,3 @@ class Batcher:
             conn.execute("DELETE FROM rooms WHERE key = ?", (op.key,))
         elif isinstance(op, OnWriter):
             op.fn(conn)
-
-    # --- pruning: a generator, one bounded transaction per step -----------------------
-
-    def _prune(self) -> Iterator[int]:
-        p = self._pruning
-        if p.max_age_s is not None:
-            yield from self._prune_by_age(int((time.time() - p.max_age_s) * 1000))
-        if p.max_per_target is not None:
-            yield from self._prune_by_count(p.max_per_target)
-
-    def _delete(self, ids: list[int]) -> int:
-        if not ids:
-            return 0
-        try:
-            self._conn.execute("BEGIN")
-            # one statement: the FTS delete trigger then shares one savepoint
-            self._conn.execute("DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))",
-                               (json.dumps(ids),))
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            try:
-                self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._error_log.warning("store: pruning failed: %s", exc)
-            return 0
-        self._pruning.deleted += len(ids)
-        return len(ids)
-
-    def _prune_by_age(self, cutoff_ms: int) -> Iterator[int]:
-        """Oldest ids first. Ids follow time up to `skew_ms`, so past a row at least
-        `skew_ms` newer than the cutoff, no row is older than it: stop there."""
-        last_id = 0
-        while True:
-            try:
-                rows = self._conn.execute(
-                    "SELECT id, time_ms FROM messages WHERE id > ? ORDER BY id LIMIT ?",
-                    (last_id, self._pruning.step_rows)).fetchall()
-            except sqlite3.Error as exc:
-                self._error_log.warning("store: pruning failed: %s", exc)
-                return
-            if not rows:
-                return
-            last_id = rows[-1][0]
-            old = [i for i, t in rows if t < cutoff_ms]
-            deleted = self._delete(old)
-            yield deleted
-            if deleted < len(old) or len(rows) < self._pruning.step_rows or any(
-                    t >= cutoff_ms + self._skew_ms for _, t in rows):
-                return
-
-    def _prune_by_count(self, keep: int) -> Iterator[int]:
-        """Target by target (an index seek each), the rows beyond the newest `keep`."""
-        conn, step = self._conn, self._pruning.step_rows
-        key = ""
-        while True:
-            try:
-                row = conn.execute("SELECT target_key FROM messages WHERE target_key > ? "
-                                   "ORDER BY target_key LIMIT 1", (key,)).fetchone()
-            except sqlite3.Error as exc:
-                self._error_log.warning("store: pruning failed: %s", exc)
-                return
-            if row is None:
-                return
-            key = row[0]
-            while True:
-                try:
-                    edge = conn.execute(
-                        "SELECT time_ms, id FROM messages WHERE target_key = ? "
-                        "ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?",
-                        (key, keep)).fetchone()
-                    ids = [] if edge is None else [i for (i,) in conn.execute(
-                        "SELECT id FROM messages WHERE target_key = ? "
-                        "AND (time_ms, id) <= (?, ?) ORDER BY time_ms, id LIMIT ?",
-                        (key, edge[0], edge[1], step))]
-                except sqlite3.Error as exc:
-                    self._error_log.warning("store: pruning failed: %s", exc)
-                    return
-                deleted = self._delete(ids)
-                yield deleted
-                if deleted < step:
-                    break

@@ -118,7 +118,8 @@ _V2 = [
         skew_ms  INTEGER NOT NULL
     )""",
     """INSERT INTO meta (one, high_ms, skew_ms)
-        SELECT 1, coalesce(max(time_ms), 0), coalesce(max(before_ms - time_ms), 0) FROM (
+        SELECT 1, coalesce(max(time_ms), 0), max(0, coalesce(max(before_ms - time_ms), 0))
+        FROM (
             SELECT time_ms, max(time_ms) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING
                                                 AND 1 PRECEDING) AS before_ms
             FROM messages)""",

@@ -23,6 +23,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from .base import MESSAGE_COMMANDS, SearchQuery
 
@@ -30,7 +31,7 @@ MAX_EXPANSION = 256      # words a prefix may stand for before FTS5 expands it i
 FIRST_CHUNK = 64
 MAX_CHUNK = 2048
 
-Row = tuple[object, ...]   # `sqlite.COLUMNS`: id and time_ms first
+Row = tuple[Any, ...]      # `sqlite.COLUMNS`: id and time_ms first
 
 
 def scope_token(kind: str, key: str) -> str:
@@ -141,7 +142,6 @@ def search(conn: sqlite3.Connection, query: SearchQuery, skew: int,
         chunk = min(chunk * 2, MAX_CHUNK)
         for row in _rows(conn, batch, columns):
             rid, time_ms = row[0], row[1]
-            assert isinstance(rid, int) and isinstance(time_ms, int)
             if oldest_seen is None or time_ms < oldest_seen:
                 oldest_seen = time_ms
             if not _wanted(row, keys, query.sender_key, after, before):
@@ -167,7 +167,6 @@ def _wanted(row: Row, keys: set[str], sender: str | None, after: int | None,
             before: int | None) -> bool:
     # The index already chose target and sender; checked again against the row itself.
     _, time_ms, _, target_key, sender_key, _, command = row[:7]
-    assert isinstance(time_ms, int)
     return (target_key in keys and command in MESSAGE_COMMANDS
             and (sender is None or sender_key == sender)
             and (after is None or time_ms > after)

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from . import schema
 from .base import (
@@ -34,10 +34,12 @@ from .base import (
     SavedBan,
     SearchQuery,
     Store,
+    StoreError,
     UnknownMessage,
     WriterStats,
 )
-from .batcher import Batcher, ForgetRoom, OnWriter, Pruning, Redact, Throttled
+from .batcher import Batcher, ForgetRoom, OnWriter, Redact
+from .prune import Pruning, Throttled
 from .search import search as fts_search
 
 log = logging.getLogger(__name__)
@@ -52,20 +54,17 @@ _FIRST = -1                 # below every id: (t, _FIRST) is the start of millis
 _LAST = 2 ** 63 - 1         # above every id: (t, _LAST) is its end
 
 Point = tuple[int, int]     # (time_ms, id)
-Rows = list[tuple[object, ...]]
+Rows = list[tuple[Any, ...]]
 
 
-def _record(row: tuple[object, ...]) -> Record:
+def _record(row: tuple[Any, ...]) -> Record:
     (_, time_ms, msgid, target_key, sender_key, source, command, params, text, tags,
      account, extended) = row
     return Record(
-        msgid=str(msgid), time_ms=int(str(time_ms)), target_key=str(target_key),
-        sender_key=str(sender_key), source=str(source), command=str(command),
-        params=tuple(json.loads(str(params))),
-        text=None if text is None else str(text),
-        tags=() if tags is None else tuple((str(k), str(v)) for k, v in json.loads(str(tags))),
-        account=None if account is None else str(account),
-        extended=None if extended is None else tuple(json.loads(str(extended))))
+        msgid=msgid, time_ms=time_ms, target_key=target_key, sender_key=sender_key,
+        source=source, command=command, params=tuple(json.loads(params)), text=text,
+        tags=() if tags is None else tuple((k, v) for k, v in json.loads(tags)),
+        account=account, extended=None if extended is None else tuple(json.loads(extended)))
 
 
 class SqliteStore:
@@ -95,8 +94,13 @@ class SqliteStore:
         lock = schema.lock_dir(data_dir)
         try:
             writer = schema.open_database(data_dir)
-            store = cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
-                        pruning=Pruning(max_age_s, max_per_target), queue_limit=queue_limit)
+            try:
+                store = cls(data_dir / schema.FILE_NAME, writer, flush_ms=flush_ms,
+                            pruning=Pruning(max_age_s, max_per_target),
+                            queue_limit=queue_limit)
+            except sqlite3.Error as exc:
+                writer.close()
+                raise StoreError(f"cannot use {data_dir / schema.FILE_NAME}: {exc}") from None
         except BaseException:
             lock.close()
             raise
@@ -161,13 +165,16 @@ class SqliteStore:
         try:
             # One snapshot for the read's several statements (a msgid's place, then
             # the rows around it; the search bound, then the index).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+            yield conn
         finally:
-            self._pool.put(conn)
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")    # read only: nothing to keep
+            finally:
+                self._pool.put(conn)
 
     def _borrow(self) -> sqlite3.Connection:
         if self._closed:
@@ -302,7 +309,7 @@ class SqliteStore:
 
     @staticmethod
     def _newest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
-                low: Point | None = None, high: Point | None = None) -> list[tuple[object, ...]]:
+                low: Point | None = None, high: Point | None = None) -> Rows:
         """The newest `limit` rows strictly between `low` and `high`, oldest first."""
         if limit <= 0:
             return []
@@ -315,7 +322,7 @@ class SqliteStore:
     @staticmethod
     def _oldest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
                 low: Point | None = None, high: Point | None = None,
-                inclusive: bool = False) -> list[tuple[object, ...]]:
+                inclusive: bool = False) -> Rows:
         """The oldest `limit` rows after `low` (from it, if `inclusive`), before `high`."""
         if limit <= 0:
             return []
