@@ -40,7 +40,7 @@ WRITER = ["writer dropped", "writer deepest queue", "writer batch median", "writ
 FANOUT = ["deliveries/s", "messages/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu",
           *WRITER]
 RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu", *WRITER]
-PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
+PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *WRITER]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
 ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
          "junk MiB taken", "server RSS MiB", "server_cpu"]
