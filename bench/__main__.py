@@ -267,9 +267,11 @@ def print_table(chosen: list[Scenario], names: list[str],
                 results: dict[tuple[str, str, str], list[Any]], reps: int,
                 seconds: float, note: str) -> None:
     ratios = ratio_columns(names)
-    head = f"{'scenario':<24} {'figure':<22}" + "".join(f"{n + ' med (min)':>24}"
+    width = max([24, *(len(n) + 12 for n in names)])          # "<name> med (min)"
+    ratio_width = max([22, *(len(h) + 2 for _, _, h in ratios)])
+    head = f"{'scenario':<24} {'figure':<22}" + "".join(f"{n + ' med (min)':>{width}}"
                                                         for n in names)
-    head += "".join(f"{heading:>22}" for _, _, heading in ratios)
+    head += "".join(f"{heading:>{ratio_width}}" for _, _, heading in ratios)
     print(f"\nircish benchmark, {reps} repetitions, {seconds:.0f} s "
           f"(gen_cpu/server_cpu: cores used by the load generator / the server)")
     if note:
@@ -284,12 +286,12 @@ def print_table(chosen: list[Scenario], names: list[str],
             for name in names:
                 med, low = summarize(results.get((source, key, name), []))
                 medians[name] = med
-                row += f"{fmt(med) + ' (' + fmt(low) + ')':>24}"
+                row += f"{fmt(med) + ' (' + fmt(low) + ')':>{width}}"
             for top, bottom, _ in ratios:
                 value, base = medians[top], medians[bottom]
                 ok = (isinstance(value, (int, float)) and isinstance(base, (int, float))
                       and base and not math.isnan(value) and not math.isnan(base))
-                row += f"{(fmt(value / base) + 'x') if ok else '-':>22}"
+                row += f"{(fmt(value / base) + 'x') if ok else '-':>{ratio_width}}"
             print(row)
 
 
