@@ -1,7 +1,12 @@
-"""`make bench`: ircish side by side with ngircd and miniircd, in one run.
+"""`make bench`: ircish side by side with ircish --no-history, ngircd and miniircd, in one run.
 
 Servers alternate within each repetition (so drift in the machine hits all alike);
-the table shows each figure's median and minimum, and the ratio of medians to ngircd.
+the table shows each figure's median and minimum, the ratio of medians to ngircd, and
+"history on/off" (ircish over ircish-nohist: what keeping history costs).
+
+The history scenarios need a database: it is filled once per run (`--history-rows`,
+through the store's own append path, into a temporary dir removed at the end) and each
+server that keeps history is started on it; the others only show their memory.
 """
 from __future__ import annotations
 
@@ -12,43 +17,92 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import scenarios
+from . import history, scenarios
+from .history_fill import Filled, fill
 from .loadgen import raise_fd_limit
 from .servers import PEERS, IrcishAt, Peer
 
-Scenario = tuple[str, Callable[..., dict[str, Any]], dict[str, Any], list[str]]
 
-FANOUT = ["deliveries/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
-RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu"]
-PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu"]
+class Scenario(NamedTuple):
+    title: str
+    run: Callable[..., dict[str, Any]] | None  # None: shows the figures of the run `of`
+    kwargs: dict[str, Any]
+    keys: list[str]
+    of: str | None = None          # that run's title (its figures under this title too)
+    filled: bool = False           # servers keeping history start on the filled database
+    needs: tuple[str, ...] = ()    # runs it is compared with, run with it under --only
+
+
+# The history writer's figures over the run, from the server's log (history on only).
+WRITER = ["writer dropped", "writer deepest queue", "writer batch median", "writer batch max"]
+FANOUT = ["deliveries/s", "messages/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu",
+          *WRITER]
+RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu", *WRITER]
+PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *WRITER]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
 ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
          "junk MiB taken", "server RSS MiB", "server_cpu"]
 STALL = ["deliveries/s", "vs no staller", "lost", "staller dropped after s", "staller reason",
          "gen_cpu"]
+HISTORY_EMPTY = ["latest p99 ms", "search p99 ms", "RSS MiB", "start-up s"]
+CHATHISTORY = ["latest p50 ms", "latest p99 ms", "before p50 ms", "before p99 ms",
+               "latest msgs/reply", "before msgs/reply", "failed", "start-up s"]
+SEARCH = ["search p50 ms", "search p99 ms", "search max ms", "search msgs/reply", "RSS MiB",
+          "RSS growth MiB", "db MiB"]
+BASELINE = "history empty"
+# shown on each run's progress line
+PROGRESS = ("deliveries/s", "round trips/s", "p99 ms", "attackers dropped", "registrations/s",
+            "KiB/client", "lost", "writer deepest queue", "latest p99 ms", "before p99 ms",
+            "search p99 ms", "RSS MiB", "RSS growth MiB")
 
 
-def plan(full: bool) -> list[Scenario]:
+def plan(full: bool, history_rows: int = 0, history_queries: int = 300) -> list[Scenario]:
     secs = 5.0 if full else 3.0
     out: list[Scenario] = []
     for clients in ([200, 500] if full else [200]):
-        out.append((f"fanout {clients}", scenarios.fanout,
-                    {"clients": clients, "seconds": secs}, FANOUT))
-    out.append(("fanout 200, tagged", scenarios.fanout,
-                {"clients": 200, "seconds": secs, "caps": "server-time message-tags"}, FANOUT))
+        out.append(Scenario(f"fanout {clients}", scenarios.fanout,
+                            {"clients": clients, "seconds": secs}, FANOUT))
+    out.append(Scenario("fanout 200, tagged", scenarios.fanout,
+                        {"clients": 200, "seconds": secs, "caps": "server-time message-tags"},
+                        FANOUT))
     for rate in ([500, 2000] if full else [2000]):
-        out.append((f"fanout 200 @{rate}/s", scenarios.fanout,
-                    {"clients": 200, "seconds": secs, "rate": rate}, RATED))
-    out.append(("privmsg 50 pairs", scenarios.privmsg, {"pairs": 50, "seconds": secs}, PRIVMSG))
+        out.append(Scenario(f"fanout 200 @{rate}/s", scenarios.fanout,
+                            {"clients": 200, "seconds": secs, "rate": rate}, RATED))
+    out.append(Scenario("privmsg 50 pairs", scenarios.privmsg,
+                        {"pairs": 50, "seconds": secs}, PRIVMSG))
     for clients in ([1000, 5000, 10000] if full else [1000]):
-        out.append((f"connect {clients}", scenarios.connect, {"clients": clients}, CONNECT))
-    out.append(("abuse (fanout 200)", scenarios.fanout,
-                {"clients": 200, "seconds": secs + 2, "attack": 4}, ABUSE))
-    out.append(("stall (fanout 200)", scenarios.fanout,
-                {"clients": 200, "seconds": secs + 2, "staller": True}, STALL))
+        out.append(Scenario(f"connect {clients}", scenarios.connect,
+                            {"clients": clients}, CONNECT))
+    out.append(Scenario("abuse (fanout 200)", scenarios.fanout,
+                        {"clients": 200, "seconds": secs + 2, "attack": 4}, ABUSE))
+    out.append(Scenario("stall (fanout 200)", scenarios.fanout,
+                        {"clients": 200, "seconds": secs + 2, "staller": True}, STALL))
+    if history_rows:
+        asked = {"count": history_queries}
+        label = f"history {rows_label(history_rows)}"
+        out.append(Scenario(BASELINE, history.queries, asked, HISTORY_EMPTY))
+        out.append(Scenario(f"{label}: chathistory", history.queries, asked, CHATHISTORY,
+                            filled=True, needs=(BASELINE,)))
+        out.append(Scenario(f"{label}: search", None, {}, SEARCH,
+                            of=f"{label}: chathistory"))
     return out
+
+
+def choose(every: list[Scenario], only: str | None) -> list[Scenario]:
+    """The scenarios whose title contains `only`, with the runs they show or compare with."""
+    picked = [s for s in every if not only or only in s.title]
+    wanted = {t for s in picked for t in (*s.needs, *([s.of] if s.of else []))}
+    wanted |= {t for s in every if s.title in wanted for t in s.needs}
+    return [s for s in every if s in picked or s.title in wanted]
+
+
+def rows_label(rows: int) -> str:
+    for unit, size in (("M", 1_000_000), ("k", 1000)):
+        if rows >= size:
+            return f"{rows / size:g}{unit}"
+    return str(rows)
 
 
 def fmt(value: Any) -> str:
@@ -74,10 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--full", action="store_true", help="all sizes, 5 repetitions (slow)")
     p.add_argument("--reps", type=int, help="repetitions (default 2 quick, 5 full)")
-    p.add_argument("--servers", default="ircish,ngircd,miniircd")
+    p.add_argument("--servers", default="ircish,ircish-nohist,ngircd,miniircd",
+                   help=f"comma-separated, of {', '.join(PEERS)}")
     p.add_argument("--only", help="run only scenarios whose name contains this")
     p.add_argument("--against", metavar="REF",
                    help="also run ircish as of this commit (e.g. main~5), side by side")
+    p.add_argument("--history-rows", type=int, default=1_000_000, metavar="N",
+                   help="messages in the history scenarios' database (filled once per run; "
+                        "0: no history scenarios)")
+    p.add_argument("--history-queries", type=int, default=300, metavar="N",
+                   help="timed requests of each kind (LATEST, BEFORE, SEARCH) per run")
     args = p.parse_args(argv)
     raise_fd_limit()
     reps = args.reps or (5 if args.full else 2)
@@ -101,60 +161,138 @@ def main(argv: list[str] | None = None) -> int:
             peer.cleanup()
 
 
+class Database:
+    """The history scenarios' database: filled when first needed, removed at the end."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.filled: Filled | None = None
+
+    def get(self) -> Filled:
+        if self.filled is None:
+            print(f"# history: filling {self.rows:,} rows through the store...",
+                  file=sys.stderr, flush=True)
+            self.filled = fill(self.rows)
+            print(f"# history: {self.note()}", file=sys.stderr, flush=True)
+        return self.filled
+
+    def note(self) -> str:
+        f = self.filled
+        return "" if f is None else (
+            f"{f.rows:,} rows filled in {f.seconds:.0f} s ({f.rows / f.seconds:,.0f}/s, "
+            f"{f.size_mib:.0f} MiB on disk)")
+
+    def remove(self) -> None:
+        if self.filled is not None:
+            self.filled.remove()
+
+
 def run_all(args: argparse.Namespace, peers: list[Peer], reps: int) -> int:
-    chosen = [s for s in plan(args.full) if not args.only or args.only in s[0]]
+    chosen = choose(plan(args.full, args.history_rows, args.history_queries), args.only)
     results: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    database = Database(args.history_rows)
     started = time.monotonic()
-    for rep in range(reps):
-        for title, run, kwargs, _ in chosen:
-            order = peers if rep % 2 == 0 else list(reversed(peers))
-            for peer in order:
-                peer.start()
-                try:
-                    figures = run("127.0.0.1", peer.port, peer.pid, **kwargs)
-                except Exception as exc:
-                    print(f"# {title} / {peer.name}: {exc}", file=sys.stderr)
-                    figures = {}
-                finally:
-                    peer.stop()
-                plain = results.get(("fanout 200", "deliveries/s", peer.name))
-                versus = ("vs no staller" if kwargs.get("staller")
-                          else "vs no attack" if kwargs.get("attack") else None)
-                if versus and plain and isinstance(figures.get("deliveries/s"), float):
-                    # against this repetition's run of the same server, undisturbed
-                    figures[versus] = float(figures["deliveries/s"]) / plain[-1]
-                for key, value in figures.items():
-                    results[(title, key, peer.name)].append(value)
-                print(f"# rep {rep + 1}/{reps} {title:<22} {peer.name:<9} " +
-                      " ".join(f"{k}={fmt(v)}" for k, v in figures.items()
-                               if k in ("deliveries/s", "round trips/s", "p99 ms",
-                                        "attackers dropped", "registrations/s", "KiB/client",
-                                        "lost")),
-                      file=sys.stderr, flush=True)
-    names = [peer.name for peer in peers]
-    head = f"{'scenario':<22} {'figure':<24}" + "".join(f"{n + ' med (min)':>26}" for n in names)
-    head += "".join(f"{n + '/ngircd':>24}" for n in names if n != "ngircd")
-    print(f"\nircish benchmark, {reps} repetitions, {time.monotonic() - started:.0f} s "
+    try:
+        for rep in range(reps):
+            for scenario in chosen:
+                if scenario.run is None:
+                    continue
+                order = peers if rep % 2 == 0 else list(reversed(peers))
+                for peer in order:
+                    figures = run_one(scenario, peer, database)
+                    compare(scenario, peer.name, figures, results)
+                    for key, value in figures.items():
+                        results[(scenario.title, key, peer.name)].append(value)
+                    print(f"# rep {rep + 1}/{reps} {scenario.title:<24} {peer.name:<13} " +
+                          " ".join(f"{k}={fmt(v)}" for k, v in figures.items()
+                                   if k in PROGRESS), file=sys.stderr, flush=True)
+        print_table(chosen, [peer.name for peer in peers], results, reps,
+                    time.monotonic() - started, database.note())
+    finally:
+        database.remove()
+    return 0
+
+
+def run_one(scenario: Scenario, peer: Peer, database: Database) -> dict[str, Any]:
+    """Start the server, run the scenario against it, stop it; its figures (with those
+    the server logged, and, for the history scenarios, its start-up time)."""
+    assert scenario.run is not None
+    kwargs = dict(scenario.kwargs)
+    data = database.get() if scenario.filled and peer.keeps_history else None
+    if data is not None:
+        kwargs["data"] = data
+    peer.start(data.path if data is not None else None)
+    try:
+        figures = scenario.run("127.0.0.1", peer.port, peer.pid, **kwargs)
+    except Exception as exc:
+        print(f"# {scenario.title} / {peer.name}: {exc}", file=sys.stderr)
+        figures = {}
+    finally:
+        peer.stop()
+    figures.update(peer.figures_after_stop())
+    if scenario.run is history.queries:
+        figures["start-up s"] = peer.started_in
+    if data is not None:
+        figures["db MiB"] = data.size_mib
+    return figures
+
+
+def compare(scenario: Scenario, peer: str, figures: dict[str, Any],
+            results: dict[tuple[str, str, str], list[Any]]) -> None:
+    """Figures relative to this repetition's run of the same server in another scenario."""
+    kwargs = scenario.kwargs
+    plain = results.get(("fanout 200", "deliveries/s", peer))
+    versus = ("vs no staller" if kwargs.get("staller")
+              else "vs no attack" if kwargs.get("attack") else None)
+    if versus and plain and isinstance(figures.get("deliveries/s"), float):
+        # against this repetition's run of the same server, undisturbed
+        figures[versus] = float(figures["deliveries/s"]) / plain[-1]
+    empty = results.get((BASELINE, "RSS MiB", peer))
+    if scenario.filled and "db MiB" in figures and empty and "RSS MiB" in figures:
+        # the store's memory: the same requests on an empty data dir are the baseline
+        figures["RSS growth MiB"] = float(figures["RSS MiB"]) - empty[-1]
+
+
+def ratio_columns(names: list[str]) -> list[tuple[str, str, str]]:
+    """(numerator, denominator, heading) of each ratio column."""
+    out = []
+    if "ircish" in names and "ircish-nohist" in names:
+        out.append(("ircish", "ircish-nohist", "history on/off"))
+    if "ngircd" in names:
+        out += [(n, "ngircd", f"{n}/ngircd") for n in names if n != "ngircd"]
+    return out
+
+
+def print_table(chosen: list[Scenario], names: list[str],
+                results: dict[tuple[str, str, str], list[Any]], reps: int,
+                seconds: float, note: str) -> None:
+    ratios = ratio_columns(names)
+    width = max([24, *(len(n) + 12 for n in names)])          # "<name> med (min)"
+    ratio_width = max([22, *(len(h) + 2 for _, _, h in ratios)])
+    head = f"{'scenario':<24} {'figure':<22}" + "".join(f"{n + ' med (min)':>{width}}"
+                                                        for n in names)
+    head += "".join(f"{heading:>{ratio_width}}" for _, _, heading in ratios)
+    print(f"\nircish benchmark, {reps} repetitions, {seconds:.0f} s "
           f"(gen_cpu/server_cpu: cores used by the load generator / the server)")
+    if note:
+        print(f"history database: {note}")
     print(head)
     print("-" * len(head))
-    for title, _, _, keys in chosen:
-        for key in keys:
-            row = f"{title:<22} {key:<24}"
+    for scenario in chosen:
+        source = scenario.of or scenario.title
+        for key in scenario.keys:
+            row = f"{scenario.title:<24} {key:<22}"
             medians = {}
             for name in names:
-                med, low = summarize(results.get((title, key, name), []))
+                med, low = summarize(results.get((source, key, name), []))
                 medians[name] = med
-                row += f"{fmt(med) + ' (' + fmt(low) + ')':>26}"
-            base = medians.get("ngircd")
-            for name in names:
-                if name == "ngircd":
-                    continue
-                value = medians[name]
-                ok = isinstance(value, (int, float)) and isinstance(base, (int, float)) and base
-                row += f"{(fmt(value / base) + 'x') if ok else '-':>24}"
+                row += f"{fmt(med) + ' (' + fmt(low) + ')':>{width}}"
+            for top, bottom, _ in ratios:
+                value, base = medians[top], medians[bottom]
+                ok = (isinstance(value, (int, float)) and isinstance(base, (int, float))
+                      and base and not math.isnan(value) and not math.isnan(base))
+                row += f"{(fmt(value / base) + 'x') if ok else '-':>{ratio_width}}"
             print(row)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -70,11 +71,12 @@ def main() -> None:
     args = parser.parse_args()
     proc = None
     port = args.port
+    scratch = tempfile.TemporaryDirectory(prefix="mass-quit-")  # its history, never ./data
     if port is None:
         port = free_port()
         proc = subprocess.Popen([sys.executable, "-m", "ircish.server", "--port", str(port),
                                  "--max-per-ip", "0", "--no-flood-control",
-                                 "--log-level", "WARNING"])
+                                 "--log-level", "WARNING", "--data-dir", scratch.name])
         wait_listening(port, proc)
         print(f"server pid {proc.pid}", flush=True)
     address = ("127.0.0.1", port)
@@ -161,6 +163,7 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
+        scratch.cleanup()
 
 
 def _cpu(pid: int) -> tuple[float, float]:

@@ -4,10 +4,16 @@ Peers are installed when missing: ngircd from Debian's packages, miniircd from P
 into the running interpreter's environment. `--against REF` adds ircish as of an
 earlier commit, checked out beside this one, so that a change's cost is measured in
 the same run as the change.
+
+ircish keeps history by default: each run of it gets a fresh temporary data dir
+(never ./data), removed when it stops, unless the run is given a prepared one (the
+history scenarios' filled database). `ircish-nohist` is the same server with
+`--no-history`, so that history's cost shows side by side.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,8 +51,9 @@ class Peer:
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
+    started_in: float = 0.0  # seconds from launch to listening, of the last start
 
-    def command(self, port: int) -> list[str]:
+    def command(self, port: int, data_dir: Path | None = None) -> list[str]:
         raise NotImplementedError
 
     def available(self) -> bool:
@@ -64,13 +71,31 @@ class Peer:
     def folder(self) -> Path | None:
         return None  # the benchmark's own working directory
 
-    def start(self) -> None:
+    @property
+    def keeps_history(self) -> bool:
+        """Whether this server answers CHATHISTORY and SEARCH from a data dir."""
+        return False
+
+    @property
+    def log_path(self) -> Path:
+        return self.tmp / f"{self.name}.log"
+
+    def start(self, data_dir: Path | None = None) -> None:
+        """Start on a free port. `data_dir`: a prepared database for a server that keeps
+        history (others ignore it); it may take long to open (its pages are checked)."""
         self.port = free_port()
-        with open(self.tmp / f"{self.name}.log", "wb") as log:  # the child keeps its copy
-            self.proc = subprocess.Popen(self.command(self.port), stdout=log, stderr=log,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_raise_limits,
+        began = time.monotonic()
+        with open(self.log_path, "wb") as log:  # the child keeps its copy
+            self.proc = subprocess.Popen(self.command(self.port, data_dir), stdout=log,
+                                         stderr=log, stdin=subprocess.DEVNULL,
+                                         preexec_fn=_raise_limits,
                                          env=self.environment(), cwd=self.folder())
-        wait_listening(self.port, self.proc)
+        wait_listening(self.port, self.proc, timeout=600.0 if data_dir else 15.0)
+        self.started_in = time.monotonic() - began
+
+    def figures_after_stop(self) -> dict[str, float]:
+        """Figures the server itself reported in its log (read after `stop`)."""
+        return {}
 
     @property
     def pid(self) -> int:
@@ -95,17 +120,66 @@ def _raise_limits() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+# The line Archive.report() logs at stop (ircish/server/archive.py).
+WRITER_LINE = re.compile(
+    r"history writer: (?P<queued>\d+) queued, (?P<committed>\d+) committed, "
+    r"(?P<dropped>\d+) dropped, (?P<batches>\d+) batches, largest (?P<largest>\d+), "
+    r"deepest queue (?P<deepest>\d+), median of the last \d+ batches (?P<median>\d+)")
+
+
 class Ircish(Peer):
-    def command(self, port: int) -> list[str]:
+    history = True           # the default; IrcishNoHistory turns it off
+    _scratch: Path | None = None  # this run's own data dir, removed at stop
+
+    @property
+    def keeps_history(self) -> bool:
+        return self.history
+
+    def command(self, port: int, data_dir: Path | None = None) -> list[str]:
+        if not self.keeps_history:
+            store = ["--no-history"] if self.history_flags() else []
+        else:
+            if data_dir is None:
+                data_dir = self._scratch = Path(tempfile.mkdtemp(prefix="data-", dir=self.tmp))
+            store = ["--data-dir", str(data_dir)]
+        # INFO: the history writer's figures are logged at that level (nothing per line)
         return [sys.executable, "-m", "ircish.server", "--port", str(port), "--no-motd",
-                "--rooms", str(self._rooms()), "--log-level", "WARNING",
+                "--rooms", str(self._rooms()), "--log-level", "INFO",
                 "--sendq", str(1 << 20), "--ping-interval", "600", "--no-flood-control",
-                "--max-per-ip", "0", "--max-clients", "19000"]
+                "--max-per-ip", "0", "--max-clients", "19000", *store]
+
+    def history_flags(self) -> bool:
+        """Whether this ircish knows --data-dir and --no-history (the current one does)."""
+        return True
+
+    def stop(self) -> None:
+        super().stop()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def figures_after_stop(self) -> dict[str, float]:
+        """The history writer's last report: did writes keep up with the run?"""
+        if not self.keeps_history or not self.log_path.exists():
+            return {}
+        found = WRITER_LINE.findall(self.log_path.read_text(errors="replace"))
+        if not found:
+            return {}
+        queued, _committed, dropped, _batches, largest, deepest, median = map(int, found[-1])
+        return {"writer queued": queued, "writer dropped": dropped,
+                "writer deepest queue": deepest, "writer batch median": median,
+                "writer batch max": largest}
 
     def _rooms(self) -> Path:
         path = self.tmp / "rooms.yaml"
         path.write_text("rooms: []\n")
         return path
+
+
+class IrcishNoHistory(Ircish):
+    """ircish with --no-history: the baseline history's cost is measured against."""
+
+    history = False
 
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -117,10 +191,18 @@ class IrcishAt(Ircish):
     the peer's temporary folder, with this environment's dependencies."""
 
     ref: str = "HEAD"
+    knows_history: bool = False  # found out by `install`: commits before it have none
 
     @property
     def checkout(self) -> Path:
         return self.tmp / "src"
+
+    @property
+    def keeps_history(self) -> bool:
+        return self.history and self.knows_history
+
+    def history_flags(self) -> bool:
+        return self.knows_history
 
     def install(self) -> None:
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(self.checkout),
@@ -139,6 +221,10 @@ class IrcishAt(Ircish):
                                capture_output=True, text=True).stdout.strip()
         if not found.startswith(str(self.checkout)):
             raise RuntimeError(f"{self.name}: would run {found}, not the checkout")
+        usage = subprocess.run([sys.executable, "-m", "ircish.server", "--help"],
+                               env=self.environment(), cwd=self.folder(), check=True,
+                               capture_output=True, text=True).stdout
+        self.knows_history = "--no-history" in usage and "--data-dir" in usage
 
     def cleanup(self) -> None:
         subprocess.run(["git", "worktree", "remove", "--force", str(self.checkout)],
@@ -168,7 +254,7 @@ class Ngircd(Peer):
         # The package starts a system service on 6667; the benchmark runs its own.
         subprocess.run(["service", "ngircd", "stop"], check=False, capture_output=True)
 
-    def command(self, port: int) -> list[str]:
+    def command(self, port: int, data_dir: Path | None = None) -> list[str]:
         conf = self.tmp / "ngircd.conf"
         conf.write_text(f"""[Global]
 Name = ngircd.bench
@@ -201,10 +287,11 @@ class Miniircd(Peer):
             subprocess.run([sys.executable, "-m", "pip", "install", "-q", "miniircd==2.3"],
                            check=True, stdout=subprocess.DEVNULL)
 
-    def command(self, port: int) -> list[str]:
+    def command(self, port: int, data_dir: Path | None = None) -> list[str]:
         binary = str(Path(sys.executable).parent / "miniircd")
         root = ["--setuid", "root"] if os.geteuid() == 0 else []  # it refuses root otherwise
         return [binary, "--ports", str(port), "--listen", "127.0.0.1", *root]
 
 
-PEERS: dict[str, type[Peer]] = {"ircish": Ircish, "ngircd": Ngircd, "miniircd": Miniircd}
+PEERS: dict[str, type[Peer]] = {"ircish": Ircish, "ircish-nohist": IrcishNoHistory,
+                                 "ngircd": Ngircd, "miniircd": Miniircd}

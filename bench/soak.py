@@ -12,6 +12,7 @@ import select
 import socket
 import sys
 import time
+from pathlib import Path
 
 from ircish.server.opers import make_hash
 
@@ -46,10 +47,10 @@ class OperatedIrcish(Ircish):
     """ircish with a server operator (admin / soak), so OPER, KILL, CHGHOST and the
     operators' overrides are soaked too."""
 
-    def command(self, port: int) -> list[str]:
+    def command(self, port: int, data_dir: Path | None = None) -> list[str]:
         config = self.tmp / "soak.yaml"
         config.write_text(f'opers:\n  - name: admin\n    password: "{make_hash("soak")}"\n')
-        return [*super().command(port), "--config", str(config)]
+        return [*super().command(port, data_dir), "--config", str(config)]
 
 
 NASTY = [b"\x00", b"\r", b"\xff", b"\xc3", b" ", b":", b"@", b",", b"#", b"\x01", b"*"]

@@ -79,6 +79,19 @@ class Archive:
             for room in rooms:
                 self.store.append(_record(event, casefold(room.name), sender))
 
+    def report(self) -> None:
+        """Log the history writer's figures in one line: whether writes keep up (queue
+        depth, drops) is otherwise invisible, and the benchmark reads this line."""
+        if not self.enabled:
+            return
+        s = self.store.stats()
+        recent = sorted(s.batch_sizes)
+        median = recent[len(recent) // 2] if recent else 0
+        log.info("history writer: %d queued, %d committed, %d dropped, %d batches, "
+                 "largest %d, deepest queue %d, median of the last %d batches %d",
+                 s.queued, s.committed, s.dropped, s.batches, s.largest_batch,
+                 s.deepest_queue, len(recent), median)
+
     # --- rooms (the room table's keeper) ------------------------------------------
 
     def room_changed(self, room: Room) -> None:

@@ -41,6 +41,7 @@ from .writer import Writer
 log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
+REPORT_PERIOD = 60.0     # seconds between the history writer's log lines
 
 
 class Counts(NamedTuple):
@@ -165,6 +166,7 @@ class Server:
             time.sleep(0.02)
         self.writer.stop()
         self.archive.store.close()  # commits what is queued: a clean stop loses nothing
+        self.archive.report()
         log.info("stopped")
 
     # --- connections --------------------------------------------------------------
@@ -270,10 +272,15 @@ class Server:
         log.debug("%s (%s) left: %s", user.nick, conn.address[0], reason)
 
     def _housekeeping(self) -> None:
-        """Pings quiet clients; drops unresponsive and never-registering ones."""
+        """Pings quiet clients; drops unresponsive and never-registering ones; logs the
+        history writer's figures once a minute."""
         s = self.settings
+        next_report = time.monotonic() + REPORT_PERIOD
         while not self._stopping.wait(min(HOUSEKEEPING_PERIOD, s.ping_timeout / 2)):
             now = time.monotonic()
+            if now >= next_report:
+                self.archive.report()
+                next_report = now + REPORT_PERIOD
             with self._lock:
                 conns = list(self.connections)
             for conn in conns:
