@@ -115,3 +115,17 @@ def test_deliver_room_serializes_once_per_profile_present() -> None:
     assert sent(members[2]) == event.render(SERVER_TIME)
     assert sent(members[3]) == event.render(MESSAGE_TAGS) * 2
     assert sorted(event._bytes) == [0, MESSAGE_TAGS, SERVER_TIME]
+
+
+def test_a_time_tag_is_the_same_live_and_replayed() -> None:
+    """History keeps whole milliseconds; the live line's time must be the replayed one's
+    (a client's `timestamp=` reference taken from a live line would be off by one)."""
+    import random
+
+    from ircish.server.events import format_time_ms, server_time, time_ms
+    rng = random.Random(7)
+    for _ in range(20000):
+        when = 1_795_000_000 + rng.random() * 10_000_000
+        assert server_time(when) == format_time_ms(time_ms(when))
+        assert server_time(time_ms(when) / 1000) == server_time(when)
+    assert format_time_ms(1_795_627_609_007) == "2026-11-25T17:26:49.007Z"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..protocol import casefold
+from .events import time_ms
 from .modes import Ban
 from .state import Room, RoomTable, Topic
 from .store import NullStore, Record, RoomRecord, SavedBan, Store, conversation_key
@@ -136,7 +137,7 @@ def _record(event: Event, key: str, sender_key: str) -> Record:
         tags["bot"] = ""
     text = event.params[-1] if event.command in ("PRIVMSG", "NOTICE") and event.params else None
     assert event.msgid is not None, "a kept event has a msgid"
-    return Record(msgid=event.msgid, time_ms=int(event.when * 1000), target_key=key,
+    return Record(msgid=event.msgid, time_ms=time_ms(event.when), target_key=key,
                   sender_key=sender_key, source=event.source, command=event.command,
                   params=tuple(event.params), text=text, tags=tuple(tags.items()),
                   account=event.account,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..protocol import Message, casefold, is_room_name
 from . import errors
 from .caps import MESSAGE_TAGS
-from .events import Event, server_time
+from .events import Event, format_time_ms
 from .labeled import with_tag
 from .store import Record, Ref, UnknownMessage
 
@@ -110,7 +110,7 @@ def parse_timestamp(text: str) -> int | None:
 
 
 def format_ms(time_ms: int) -> str:
-    return server_time(time_ms / 1000)
+    return format_time_ms(time_ms)
 
 
 def parse_ref(param: str) -> Ref | None:

@@ -156,8 +156,6 @@ class Batcher:
         self._error_log = Throttled()
         self._pruner = Pruner(conn, pruning, self._error_log)
         high, skew = conn.execute("SELECT high_ms, skew_ms FROM meta").fetchone()
-        for statement in schema.SCRATCH:
-            conn.execute(statement)
         # Ids are given here, never reused (even after the newest row is deleted), so
         # "the rows of this batch" is "ids above the last one before it".
         self._next_id: int = conn.execute(
@@ -353,9 +351,6 @@ class Batcher:
             self._error_log.warning("store: %d record(s) could not be stored (not UTF-8)",
                                     left_out)
         conn.execute(schema.INDEX_NEW, (first - 1,))
-        conn.execute(schema.NEW_TERMS[0], (first - 1,))
-        for statement in schema.NEW_TERMS[1:]:
-            conn.execute(statement)
         return high, skew
 
     def _apply(self, op: Op) -> None:

@@ -2,7 +2,7 @@
 and finding the newest matches without reading every one.
 
 Safety: user text never reaches FTS5 as syntax. It is split into words as the tokenizer
-splits it; each word is looked up in the `terms` table (every word ever indexed) and
+splits it; each word is looked up in the index's vocabulary (`messages_vocab`) and
 becomes the OR of the stored words it begins, each a quoted string (`"` doubled),
 restricted to the `text` column; the words are AND-ed. So `foo OR "bar` searches for
 words beginning `foo`, `or` and `bar`. (Asking FTS5 for `"foo"*` instead costs a read of
@@ -66,7 +66,8 @@ def _word_match(conn: sqlite3.Connection, word: str) -> str | None:
     found: set[str] = set()
     for prefix in _folded(word):
         found.update(t for (t,) in conn.execute(
-            "SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+            "SELECT term FROM messages_vocab WHERE col = 'text' AND term >= ? AND term < ? "
+            "LIMIT ?",
             (prefix, prefix + "\U0010ffff", MAX_EXPANSION + 1)))
     if len(found) > MAX_EXPANSION:    # a very short prefix: FTS5 expands it (slower)
         return "text : " + _quoted(word) + " *"
