@@ -50,6 +50,7 @@ class Archive:
         self.store = store
         self.enabled = store.enabled
         self._shutting_down = False  # rooms emptied by the shutdown itself are kept
+        self._reported_queued = 0    # writes queued at the last report
 
     # --- history ------------------------------------------------------------------
 
@@ -80,12 +81,17 @@ class Archive:
             for room in rooms:
                 self.store.append(_record(event, casefold(room.name), sender))
 
-    def report(self) -> None:
+    def report(self, only_if_busy: bool = False) -> None:
         """Log the history writer's figures in one line: whether writes keep up (queue
-        depth, drops) is otherwise invisible, and the benchmark reads this line."""
+        depth, drops) is otherwise invisible, and the benchmark reads this line.
+        `only_if_busy`: say nothing if nothing was written since the last report (the
+        once-a-minute report of an idle server)."""
         if not self.enabled:
             return
         s = self.store.stats()
+        if only_if_busy and s.queued == self._reported_queued:
+            return
+        self._reported_queued = s.queued
         recent = sorted(s.batch_sizes)
         median = recent[len(recent) // 2] if recent else 0
         log.info("history writer: %d queued, %d committed, %d dropped, %d batches, "

@@ -273,13 +273,13 @@ class Server:
 
     def _housekeeping(self) -> None:
         """Pings quiet clients; drops unresponsive and never-registering ones; logs the
-        history writer's figures once a minute."""
+        history writer's figures once a minute (when it wrote anything)."""
         s = self.settings
         next_report = time.monotonic() + REPORT_PERIOD
         while not self._stopping.wait(min(HOUSEKEEPING_PERIOD, s.ping_timeout / 2)):
             now = time.monotonic()
             if now >= next_report:
-                self.archive.report()
+                self.archive.report(only_if_busy=True)
                 next_report = now + REPORT_PERIOD
             with self._lock:
                 conns = list(self.connections)
