@@ -36,7 +36,6 @@ from ircish.server.playback import (
     parse_ref,
     read_store,
     readable_room,
-    require_history,
     safe,
     send_batch,
     send_records,
@@ -49,11 +48,11 @@ ARITY = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGE
 
 
 @command("CHATHISTORY", usage="<subcommand> [<target>] [<ref>] [<ref>] [<limit>]", cost=3,
+         feature="history",
          help="Read a room's history: CHATHISTORY LATEST #room * 50; BEFORE, AFTER, AROUND "
               "take timestamp=<time> or msgid=<id>, BETWEEN two of them; "
               "TARGETS <time> <time> <limit> lists your rooms with messages then.")
 def chathistory(ctx: Context, subcommand: str, *params: str) -> None:
-    require_history(ctx, "CHATHISTORY")
     with failures(ctx):
         sub = subcommand.upper()
         arity = ARITY.get(sub)

@@ -13,11 +13,13 @@ def help_(ctx: Context, subject: str = "") -> None:
     if not subject:
         ctx.reply(N.RPL_HELPSTART, "*", "Commands (HELP <command> for more):")
         for entry in registry.commands():
+            if entry.feature is not None and entry.feature not in ctx.features:
+                continue
             ctx.reply(N.RPL_HELPTXT, "*", f"{entry.synopsis:<40} {entry.help}{_marker(entry)}")
         ctx.reply(N.RPL_ENDOFHELP, "*", "End of /HELP")
         return
     cmd = registry.get(subject)
-    if cmd is None:
+    if cmd is None or (cmd.feature is not None and cmd.feature not in ctx.features):
         raise errors.HelpNotFound(subject)
     ctx.reply(N.RPL_HELPSTART, cmd.name, f"Usage: {cmd.synopsis}")
     ctx.reply(N.RPL_HELPTXT, cmd.name, cmd.help + _marker(cmd))

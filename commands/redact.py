@@ -28,7 +28,7 @@ from typing import NamedTuple
 from ircish.protocol import casefold, is_room_name, is_valid_nick
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
-from ircish.server.playback import Fail, failures, read_store, require_history, safe
+from ircish.server.playback import Fail, failures, read_store, safe
 from ircish.server.registry import command
 from ircish.server.state import User
 from ircish.server.store import Record, conversation_key
@@ -47,11 +47,10 @@ class Conversation(NamedTuple):
     moderator: bool
 
 
-@command("REDACT", usage="<target> <msgid> [<reason>]", cost=2,
+@command("REDACT", usage="<target> <msgid> [<reason>]", cost=2, feature="history",
          help="Delete a message: your own for a while after sending it, any in a room "
               "you operate; REDACT <room|nick> <msgid> [:reason].")
 def redact(ctx: Context, target: str, msgid: str, reason: str = "") -> None:
-    require_history(ctx, "REDACT")
     with failures(ctx):
         user = ctx.user
         where = _conversation(ctx, target)

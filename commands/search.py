@@ -26,18 +26,16 @@ from ircish.server.playback import (
     parse_timestamp,
     read_store,
     readable_room,
-    require_history,
     send_records,
 )
 from ircish.server.registry import command
 from ircish.server.store import Record, SearchQuery
 
 
-@command("SEARCH", usage="<attributes>", cost=3,
+@command("SEARCH", usage="<attributes>", cost=3, feature="history",
          help="Search your rooms' history: SEARCH text=words;in=#room;from=nick;"
               "after=<time>;before=<time>;limit=N (each optional).")
 def search(ctx: Context, attributes: str) -> None:
-    require_history(ctx, "SEARCH")
     with failures(ctx):
         query = parse_query(ctx, parse_tags(attributes))
         store = ctx.store

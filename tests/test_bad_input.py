@@ -407,7 +407,10 @@ pieces = st.one_of(st.binary(max_size=48), st.sampled_from(FRAGMENTS))
 # terminators that may be CRLF, a bare LF, a bare CR or nothing at all.
 lines = st.tuples(st.lists(pieces, max_size=6).map(b"".join),
                   st.sampled_from([b"\r\n", b"\n", b"\r", b""]))
-streams = st.lists(lines, max_size=12).map(lambda ls: b"".join(a + b for a, b in ls))
+# At most 12,000 bytes: more, held back by flood control, passes --recvq (16 KiB) and
+# rightly drops the sender for Excess Flood (test_input_accounting.py), which is not
+# what this property is about (found as a rare failure once 9,000-byte pieces met).
+streams = st.lists(lines, max_size=12).map(lambda ls: b"".join(a + b for a, b in ls)[:12_000])
 cuts = st.lists(st.integers(min_value=1, max_value=700), max_size=16)
 fuzzers = itertools.count()
 

@@ -444,6 +444,15 @@ def test_without_history_the_command_does_not_exist(start_server) -> None:
     alice.join("#dev")
     alice.send("CHATHISTORY LATEST #dev * 10")
     alice.expect_exact(f":{S} 421 alice CHATHISTORY :Unknown command")
+    alice.send("REDACT #dev abc")  # all of a turned-off feature is gone, HELP included
+    alice.expect_exact(f":{S} 421 alice REDACT :Unknown command")
+    alice.send("HELP SEARCH")
+    alice.expect_exact(f":{S} 524 alice SEARCH :No help available on this topic")
+    alice.send("HELP")
+    listed = alice.collect(" 706 ")
+    assert not [line for line in listed if re.search(r" 705 alice \* :(CHATHISTORY|REDACT|SEARCH) ",
+                                                     line)], listed
+    assert any(" 705 alice * :PRIVMSG " in line for line in listed)
     alice.close()
 
 

@@ -77,6 +77,12 @@ class Context:
         return self._server.monitors
 
     @property
+    def features(self) -> frozenset[str]:
+        """The parts of the server that are on (a command's `feature`): "history"
+        unless --no-history."""
+        return self._server.features
+
+    @property
     def archive(self) -> Archive:
         """What the server keeps: record events with it (see `room_event`)."""
         return self._server.archive

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message, casefold, is_room_name
-from . import errors
 from .caps import MESSAGE_TAGS
 from .events import Event, format_time_ms
 from .labeled import with_tag
@@ -83,13 +82,6 @@ def safe(param: str) -> str:
     if not param or " " in param or param.startswith(":"):
         return "*"
     return param[:64]
-
-
-def require_history(ctx: Context, command: str) -> None:
-    """Without history (--no-history) these commands do not exist: no capability and
-    no ISUPPORT token names them, so they are answered as unknown (421)."""
-    if not ctx.store.enabled:
-        raise errors.UnknownCommand(command)
 
 
 # --- what a client names ---------------------------------------------------------

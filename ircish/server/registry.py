@@ -75,6 +75,8 @@ class Registry(CommandTable[Command]):
         become their numerics. Returns what the command costs its sender in flood
         control tokens (its spec's `cost`; 1 for an unknown command)."""
         cmd = self.get(msg.command)
+        if cmd is not None and cmd.feature is not None and cmd.feature not in ctx.features:
+            cmd = None  # a part of the server that is turned off: no such command
         try:
             if cmd is None:
                 if not ctx.user.registered:

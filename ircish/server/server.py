@@ -63,6 +63,7 @@ class Server:
         self.nicks = NickTable()
         # the store first: a data dir that cannot be used stops start-up (StoreError)
         self.archive = Archive(open_store(settings))
+        self.features = frozenset({"history"} if self.archive.enabled else ())
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"),
                                keeper=self.archive)
         self.monitors = Monitors(settings.server_name)
