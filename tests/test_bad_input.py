@@ -408,7 +408,14 @@ pieces = st.one_of(st.binary(max_size=48), st.sampled_from(FRAGMENTS))
 # terminators that may be CRLF, a bare LF, a bare CR or nothing at all.
 lines = st.tuples(st.lists(pieces, max_size=6).map(b"".join),
                   st.sampled_from([b"\r\n", b"\n", b"\r", b""]))
-streams = st.lists(lines, max_size=12).map(lambda ls: b"".join(a + b for a, b in ls))
+# Hypothesis also draws on constants it finds in the code it runs (`QUIT`, `#dev`,
+# `watcher`...): a drawn ` QUIT ` line ended the fuzzing client, and the test waited for a
+# PONG that could not come. Words that act (on this client's life or on others) and ways
+# to name the watcher or its room are defused, so the property stays what it says.
+_ACTS = re.compile(rb"(?i)quit|nick|join|part|topic|kick|invite|away|setname|kill|oper|"
+                   rb"redact|chghost|watcher|#")
+streams = st.lists(lines, max_size=12).map(
+    lambda ls: _ACTS.sub(b"-", b"".join(a + b for a, b in ls)))
 cuts = st.lists(st.integers(min_value=1, max_value=700), max_size=16)
 fuzzers = itertools.count()
 
@@ -416,10 +423,9 @@ fuzzers = itertools.count()
 @pytest.fixture
 def unthrottled(start_server) -> Server:
     """The property's server: flood control off. The property is about framing and
-    parsing; with flood control on, a stream of a few dozen junk lines (each costs a
-    token) buys seconds of fakelag, and the PONG and ERROR the test waits for come
-    after its timeouts (a failure one full run in two, under load). The limits that
-    hold without flood control (junk runs, endless lines) still apply."""
+    parsing; with flood control on, a long stream of junk lines (each costs a token)
+    can buy more fakelag than the test waits for its PONG. The limits that hold
+    without flood control (junk runs, endless lines) still apply."""
     return start_server(flood_control=False)
 
 
