@@ -176,6 +176,25 @@ def test_what_is_kept_and_what_is_not(start_server: Start, tmp_path: Path) -> No
     assert [r.command for r in messages] == ["NOTICE"]
 
 
+def isupport(server: Server) -> list[str]:
+    """The 005 tokens a new client gets."""
+    c = Client(server.address, "probe")
+    c.send("NICK probe")
+    c.send("USER probe 0 * :Probe")
+    burst = c.collect(r" (376|422) ")
+    c.close()
+    return [t for line in burst if " 005 " in line
+            for t in line.split(" 005 probe ")[1].split(" :")[0].split(" ")]
+
+
+def test_history_tokens_in_005_only_with_history(start_server: Start, tmp_path: Path) -> None:
+    kept = isupport(start_server(data_dir=tmp_path / "kept"))
+    assert "CHATHISTORY=100" in kept and "MSGREFTYPES=timestamp,msgid" in kept
+    forgotten = isupport(start_server(data_dir=tmp_path / "none", no_history=True))
+    assert not [t for t in forgotten if t.startswith(("CHATHISTORY", "MSGREFTYPES"))]
+    assert "NETWORK=ircish" in forgotten  # the burst was read
+
+
 def test_no_history_keeps_nothing_and_offers_nothing(start_server: Start,
                                                      tmp_path: Path) -> None:
     first = start_server(data_dir=tmp_path / "data", no_history=True)

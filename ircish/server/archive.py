@@ -16,7 +16,6 @@ from .events import time_ms
 from .modes import Ban
 from .state import Room, RoomTable, Topic
 from .store import NullStore, Record, RoomRecord, SavedBan, Store, conversation_key
-from .store.base import StoreError
 
 if TYPE_CHECKING:
     from .config import RoomSpec, Settings
@@ -138,14 +137,14 @@ def _lasting(tags: dict[str, str] | None) -> bool:
 
 
 def _record(event: Event, key: str, sender_key: str) -> Record:
-    tags = dict(event.client_tags or {})
+    tags = tuple(event.client_tags.items()) if event.client_tags else ()
     if event.bot:
-        tags["bot"] = ""
+        tags += (("bot", ""),)
     text = event.params[-1] if event.command in ("PRIVMSG", "NOTICE") and event.params else None
     assert event.msgid is not None, "a kept event has a msgid"
     return Record(msgid=event.msgid, time_ms=time_ms(event.when), target_key=key,
                   sender_key=sender_key, source=event.source, command=event.command,
-                  params=tuple(event.params), text=text, tags=tuple(tags.items()),
+                  params=tuple(event.params), text=text, tags=tags,
                   account=event.account,
                   extended=tuple(event.extended) if event.extended else None)
 
@@ -178,4 +177,4 @@ def _restore_into(room: Room, record: RoomRecord, from_config: RoomSpec | None) 
         room.limit = record.limit
 
 
-__all__ = ["Archive", "StoreError", "open_store", "room_record"]
+__all__ = ["Archive", "open_store", "room_record"]

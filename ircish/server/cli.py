@@ -8,10 +8,10 @@ import sys
 import threading
 from types import FrameType
 
-from .archive import StoreError
 from .config import add_arguments, example_config, settings_from_args
 from .registry import PluginError
 from .server import Server
+from .store import StoreError
 from .yamlfile import ConfigError
 
 log = logging.getLogger("ircish.server")

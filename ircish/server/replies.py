@@ -59,7 +59,7 @@ def isupport_tokens(ctx: Context) -> list[str]:
         "ELIST=MNU", "WHOX", f"MONITOR={s.monitor_size}", "BOT=B", f"NAMELEN={s.realname_length}",
         f"KEYLEN={MAX_KEY_LENGTH}",
         *([f"CHATHISTORY={s.history_query_limit}", "MSGREFTYPES=timestamp,msgid"]
-          if ctx.archive.enabled else []),
+          if "history" in ctx.features else []),
     ]
 
 
