@@ -28,19 +28,17 @@ from ircish.protocol import Message, casefold
 from ircish.server.context import Context
 from ircish.server.playback import (
     EVENT_PLAYBACK,
-    Fail,
-    failures,
     format_ms,
     own_rooms,
     parse_limit,
     parse_ref,
     read_store,
     readable_room,
-    safe,
     send_batch,
     send_records,
 )
 from ircish.server.registry import command
+from ircish.server.standard_replies import Fail, failures, safe
 from ircish.server.store import Record, Ref
 
 # Parameters each subcommand takes after its name.

@@ -28,8 +28,9 @@ from typing import NamedTuple
 from ircish.protocol import casefold, is_room_name, is_valid_nick
 from ircish.server.context import Context
 from ircish.server.events import deliver, user_message
-from ircish.server.playback import Fail, failures, read_store, safe
+from ircish.server.playback import read_store
 from ircish.server.registry import command
+from ircish.server.standard_replies import Fail, failures, safe
 from ircish.server.state import User
 from ircish.server.store import Record, conversation_key
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 from ircish.protocol import casefold, parse_tags
 from ircish.server.context import Context
 from ircish.server.playback import (
-    Fail,
-    failures,
     own_rooms,
     parse_limit,
     parse_timestamp,
@@ -29,6 +27,7 @@ from ircish.server.playback import (
     send_records,
 )
 from ircish.server.registry import command
+from ircish.server.standard_replies import Fail, failures
 from ircish.server.store import Record, SearchQuery
 
 

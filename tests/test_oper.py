@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from ircish.server.opers import OperSpec, make_hash, verify
+from ircish.server.accounts.passwords import make_hash, verify
+from ircish.server.opers import OperSpec
 
 from .conftest import SERVER_NAME as S
 from .ircclient import Client

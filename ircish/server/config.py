@@ -99,6 +99,33 @@ class Settings:
     redact_window: float = option(900.0, "seconds during which people may REDACT their own "
                                   "messages (room and server operators: any time); 0: never",
                                   minimum=0)
+    # accounts (accounts/): who may register, what owning a nick means, how logins go
+    registration: str = option("anyone", "who may REGISTER an account: anyone, opers (server "
+                               "operators only) or nobody (accounts are then made with "
+                               "ircish-server --create-account)",
+                               check=lambda v: None if v in ("anyone", "opers", "nobody")
+                               else "must be anyone, opers or nobody")
+    nick_enforcement: str = option("strict", "using a registered nick without being logged "
+                                   "in to its account: strict (refused with 433), timeout "
+                                   "(renamed to Guest... unless logged in within "
+                                   "--nick-timeout) or none",
+                                   check=lambda v: None if v in ("strict", "timeout", "none")
+                                   else "must be strict, timeout or none")
+    nick_timeout: float = option(30.0, "seconds to log in before a registered nick is taken "
+                                 "back (--nick-enforcement timeout)", minimum=1)
+    nick_reserve_days: float = option(30.0, "days the nick of a dropped account stays "
+                                      "reserved", minimum=0, metavar="DAYS")
+    min_password_length: int = option(8, "shortest account password (shorter: WEAK_PASSWORD)",
+                                      minimum=1, maximum=300)
+    plain_requires_tls: bool = option(False, "accept SASL PLAIN and PASS account:password "
+                                      "only over TLS")
+    tls_client_ca: Path | None = option(None, "CA certificates (PEM) whose client "
+                                        "certificates the TLS listener asks for and "
+                                        "accepts: enables SASL EXTERNAL (fingerprints "
+                                        "registered with ACCOUNT CERT)")
+    login_failures: int = option(5, "failed logins from one address, or to one account, "
+                                 "before further attempts are refused for a while",
+                                 minimum=1)
     # keeping one client from hurting the rest
     max_clients: int = option(16000, "connections held at once (all addresses); lowered at "
                               "start to fit the file-descriptor limit", minimum=1)

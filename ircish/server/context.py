@@ -18,6 +18,7 @@ from .events import Event, deliver_now, new_msgid
 from .replies import numeric_line, numeric_lines
 
 if TYPE_CHECKING:
+    from .accounts import AccountBook
     from .archive import Archive
     from .config import Settings
     from .connection import Connection
@@ -40,6 +41,8 @@ class Session:
     cap_negotiating: bool = False   # CAP LS/REQ before registration: the welcome waits for CAP END
     password: str | None = None     # given with PASS; checked when registration completes
     failed_opers: int = 0           # OPER attempts refused on this connection
+    sasl: object | None = None      # the SASL exchange in progress (AUTHENTICATE; sasl.py)
+    nick_deadline: float | None = None  # monotonic time to log in by, or lose the nick
 
 
 class Context:
@@ -81,6 +84,11 @@ class Context:
         """The parts of the server that are on (a command's `feature`): "history"
         unless --no-history."""
         return self._server.features
+
+    @property
+    def accounts(self) -> AccountBook:
+        """The accounts, and who is logged in to each."""
+        return self._server.accounts
 
     @property
     def archive(self) -> Archive:

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import numerics as N
-from ..protocol import is_room_name, split_list
+from ..protocol import casefold, is_room_name, split_list
 from . import errors
 from .caps import MESSAGE_TAGS
 from .events import Event, deliver, deliver_room, user_message
@@ -76,6 +76,11 @@ def _relay_one(ctx: Context, command: str, name: str, params: list[str],
             deliver_room(room, event, skip=user, need=need)
             ctx.archive.message(event, user, room=room)
     else:
+        service = ctx.registry.services.get(casefold(name))
+        if service is not None:
+            if command == "PRIVMSG":  # a service answers PRIVMSG only, never a NOTICE
+                service.handle(ctx, params[0] if params else "")
+            return
         peer = ctx.find_user(name)
         event = user_message(user, command, peer.nick, *params, text=text,
                              client_tags=client_tags, msgid=True)

@@ -8,7 +8,8 @@
 - Rendering: a stored `Record` becomes the `events.Event` it was when it happened (its
   msgid, its time, the sender's tags), serialized for this client's tag profile, so a
   line from history has the bytes it had live, plus `batch=`.
-- Standard replies: a command raises `Fail` and `failures(ctx)` sends it, once.
+- Standard replies (`standard_replies.py`): a command raises `Fail`, `failures(ctx)`
+  sends it, once.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,6 +24,7 @@ from ..protocol import Message, casefold, is_room_name
 from .caps import MESSAGE_TAGS
 from .events import Event, format_time_ms
 from .labeled import with_tag
+from .standard_replies import Fail
 from .store import Record, Ref, UnknownMessage
 
 if TYPE_CHECKING:
@@ -47,41 +48,6 @@ _TEXT_FROM = {"PRIVMSG": 2, "NOTICE": 2, "TOPIC": 2, "PART": 2, "KICK": 3, "QUIT
 # Batch references: a letter that is not a hex digit keeps them apart from the
 # labeled-response batches (`labeled.py` counts in hex), which may enclose them.
 _batch_ids = itertools.count(1)
-
-
-class Fail(Exception):
-    """A standard reply ending a command: `FAIL <command> <code> <context...> :<text>`.
-    Context taken from the client's input goes through `safe` first."""
-
-    def __init__(self, command: str, code: str, *context: str, text: str) -> None:
-        super().__init__(command, code, *context, text)
-        self.command = command
-        self.code = code
-        self.context = context
-        self.text = text
-
-    def send(self, ctx: Context) -> None:
-        msg = Message("FAIL", [self.command, self.code, *self.context, self.text],
-                      source=ctx.settings.server_name)
-        ctx.send(msg, force_trailing=True)
-
-
-@contextmanager
-def failures(ctx: Context) -> Iterator[None]:
-    """Send a `Fail` raised in the block as the command's answer."""
-    try:
-        yield
-    except Fail as fail:
-        fail.send(ctx)
-
-
-def safe(param: str) -> str:
-    """A parameter the client gave, fit to be repeated as a middle parameter: `*` for
-    one that is empty, has a space or starts with ':' (the last parameter may), and
-    never more than 64 characters (ergo's SafeErrorParam)."""
-    if not param or " " in param or param.startswith(":"):
-        return "*"
-    return param[:64]
 
 
 # --- what a client names ---------------------------------------------------------

@@ -22,8 +22,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..commandspec import Command, CommandTable, PluginError, command, read_specs
-from ..protocol import Message
+from ..protocol import Message, casefold
 from . import errors
+from .services import Service
 
 if TYPE_CHECKING:
     from .context import Context
@@ -34,7 +35,12 @@ log = logging.getLogger(__name__)
 
 
 class Registry(CommandTable[Command]):
-    """The server's commands: loaded from plugin folders, run by `dispatch`."""
+    """The server's commands: loaded from plugin folders, run by `dispatch`; and the
+    services (pseudo-users) the plugins declare, by casefolded nick."""
+
+    def __init__(self, entries: Iterable[Command] = (), origin: str = "?") -> None:
+        super().__init__(entries, origin)
+        self.services: dict[str, Service] = {}
 
     def add_module(self, module: ModuleType, path: Path) -> int:
         """Add the module's commands, checking that its source says the same (what
@@ -47,6 +53,9 @@ class Registry(CommandTable[Command]):
                               "so that the client can read them without running it")
         for cmd in found:
             self.add(cmd, str(path))
+        for value in vars(module).values():
+            if isinstance(value, Service):
+                self.services[casefold(value.nick)] = value
         return len(found)
 
     def load_package(self, package: str) -> None:

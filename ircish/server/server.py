@@ -3,7 +3,7 @@ the housekeeping thread (pings and timeouts). The command line is `cli.py`.
 
 Threads, besides the caller's (cli.py's main thread waits for a signal): one reader per
 client, an accept loop (two with a TLS listener), the writer, housekeeping, the store's
-writer (unless --no-history), and the oper-check thread once anyone has sent OPER
+writer (unless --no-history), and the password-check thread once anyone has sent OPER or logged in
 (opers.py, one per process): clients + 3 up to clients + 6. Their locks are ranked in
 `state/__init__.py`.
 """
@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from .accounts import AccountBook
 from .archive import Archive, open_store
 from .config import Settings
 from .connection import Connection
@@ -64,6 +65,8 @@ class Server:
         # the store first: a data dir that cannot be used stops start-up (StoreError)
         self.archive = Archive(open_store(settings))
         self.features = frozenset({"history"} if self.archive.enabled else ())
+        self.accounts = AccountBook(self.archive.store, settings.nick_length,
+                                    settings.min_password_length, settings.nick_reserve_days)
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"),
                                keeper=self.archive)
         self.monitors = Monitors(settings.server_name)
@@ -253,6 +256,8 @@ class Server:
             rooms = user.room_list()
             peers = self.rooms.leave_all(user)
             self.nicks.release(user)
+            if user.account is not None:
+                self.accounts.detach(user, user.account)
             if user.registered:
                 event = user_message(user, "QUIT", reason, msgid=True)
                 deliver(peers, event)

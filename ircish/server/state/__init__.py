@@ -33,9 +33,13 @@ holding one of ours (the writer thread commits with none held; reads take only 1
                            thread never holds it while it touches the database.
  13. ``SqliteStore._pool_lock`` (store/sqlite.py) the idle read connections; and
      ``Throttled._lock`` (store/batcher.py), a rate-limited log line's clock.
+ 14. ``AccountBook._lock`` (accounts/book.py) the accounts by name and fingerprint, who
+     is logged in to each, the read markers. A leaf: the store's queue (12) is written
+     after it is released, and nothing is hashed under it.
 
-Not locks: an OPER check runs on the one ``oper-check`` thread (opers.py) while the
-reader waits holding none of these; flood control and staged lines are per thread.
+Not locks: a password check (OPER, PLAIN, PASS) or a new password's hashing runs on the
+one ``password-check`` thread (accounts/passwords.py) while the reader waits holding
+none of these; flood control and staged lines are per thread.
 No socket is written under any lock but 10: ``User.send`` only stages bytes for the
 outbox, and they leave in a later flush that holds none of these locks.
 

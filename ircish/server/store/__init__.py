@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import (
     MESSAGE_COMMANDS,
+    AccountRecord,
     Record,
     Ref,
     RoomRecord,
@@ -14,10 +15,11 @@ from .base import (
     UnknownMessage,
     WriterStats,
     conversation_key,
+    party_key,
 )
 from .null import NullStore
 from .sqlite import SqliteStore
 
-__all__ = ["MESSAGE_COMMANDS", "NullStore", "Record", "Ref", "RoomRecord", "SavedBan",
-           "SearchQuery", "SqliteStore", "Store", "StoreError", "UnknownMessage", "WriterStats",
-           "conversation_key"]
+__all__ = ["MESSAGE_COMMANDS", "AccountRecord", "NullStore", "Record", "Ref", "RoomRecord",
+           "SavedBan", "SearchQuery", "SqliteStore", "Store", "StoreError", "UnknownMessage",
+           "WriterStats", "conversation_key", "party_key"]

@@ -3,7 +3,8 @@ interface every store implements (`SqliteStore` now; a shared database for a clu
 later, without touching callers).
 
 Rules every implementation keeps (callers rely on them):
-- Writes (`append`, `redact`, `save_room`, `forget_room`) are queued and return at once:
+- Writes (`append`, `redact`, `save_room`, `forget_room`, `save_account`,
+  `forget_account`, `save_read_marker`) are queued and return at once:
   a reader thread never waits for a disk and never sees a storage exception. A write
   that fails later degrades history (logged), never the chat.
 - Reads see every write queued before them, by any thread (read-your-writes): a
@@ -59,9 +60,17 @@ MESSAGE_COMMANDS = frozenset({"PRIVMSG", "NOTICE"})
 
 
 def conversation_key(a: str, b: str) -> str:
-    """The target key of a private conversation between two casefolded nicks (or,
-    later, accounts): the same from either side. Never a room key (no # or & first)."""
+    """The target key of a private conversation between two parties (`party_key`): the
+    same from either side. Never a room key (no # or & first)."""
     return " ".join(sorted((a, b)))
+
+
+def party_key(account: str | None, nick: str) -> str:
+    """One side of a private conversation: the casefolded account of a logged-in user,
+    else `!` and the casefolded nick (a nick proves nothing: a conversation is served
+    only to a side that is an account, and `!` cannot start an account name). Both
+    arguments casefolded by the caller."""
+    return account if account else "!" + nick
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,28 @@ class RoomRecord:
     topic_setter: str | None = None
     topic_set_at: int | None = None
     bans: tuple[SavedBan, ...] = ()
+    # registered rooms (accounts): the founder's and the access list's account keys;
+    # a registered room is kept while empty, and for ever until dropped
+    founder: str | None = None
+    registered_at: int | None = None
+    access: tuple[tuple[str, str], ...] = ()   # (account key, "o" or "v"), in the order set
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """An account, as kept. `name` as registered (its key is `casefold(name)`); the
+    password only as hashes: `password` the scrypt hash PLAIN and PASS check
+    (`passwords.make_hash`), `scram` the SCRAM-SHA-256 keys (`passwords.scram_keys`).
+    A dropped account keeps its record, without credentials, so that its name stays
+    reserved until `dropped_at` plus the reservation time; then it is forgotten."""
+
+    name: str
+    created: int                 # seconds since the epoch
+    password: str = ""
+    scram: str = ""
+    email: str | None = None
+    certfps: tuple[str, ...] = ()  # SHA-256 of client certificates (lowercase hex)
+    dropped_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +175,27 @@ class Store(Protocol):
         """Queue: the room (casefolded name) is gone; its history stays until pruned."""
         ...
 
+    # accounts
+    def accounts(self) -> list[AccountRecord]:
+        """Every kept account, dropped ones included (read at start-up)."""
+        ...
+
+    def save_account(self, account: AccountRecord) -> None:
+        """Queue: create or replace the account (keyed by its casefolded name)."""
+        ...
+
+    def forget_account(self, key: str) -> None:
+        """Queue: remove the account (casefolded name) and its read markers."""
+        ...
+
+    def read_markers(self, account_key: str) -> dict[str, int]:
+        """The account's read markers: target key -> time_ms."""
+        ...
+
+    def save_read_marker(self, account_key: str, target_key: str, time_ms: int) -> None:
+        """Queue: set the marker (the caller only ever moves it forward)."""
+        ...
+
     # history: writes
     def append(self, record: Record) -> None:
         """Queue one record. Never blocks, never raises."""
@@ -186,6 +238,13 @@ class Store(Protocol):
         """Of `keys`, those with messages between the two times (either order,
         exclusive), with their latest message's time: the `limit` most recently
         active, oldest first."""
+        ...
+
+    def conversations(self, party: str, start_ms: int, end_ms: int,
+                      limit: int) -> list[tuple[str, int]]:
+        """The private conversations `party` (a `party_key`) is a side of with messages
+        between the two times (either order, exclusive), as (conversation key, latest
+        message time): the `limit` most recently active, oldest first."""
         ...
 
     def search(self, query: SearchQuery) -> list[Record]:

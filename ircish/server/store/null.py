@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from .base import Record, Ref, RoomRecord, SearchQuery, Store, WriterStats
+from .base import AccountRecord, Record, Ref, RoomRecord, SearchQuery, Store, WriterStats
 
 
 class NullStore:
-    """Keeps nothing: rooms vanish at a restart and history is always empty."""
+    """Keeps nothing: rooms and accounts vanish at a restart (the account book keeps them
+    in memory meanwhile) and history is always empty."""
 
     enabled = False
 
@@ -21,6 +22,21 @@ class NullStore:
         pass
 
     def forget_room(self, key: str) -> None:
+        pass
+
+    def accounts(self) -> list[AccountRecord]:
+        return []
+
+    def save_account(self, account: AccountRecord) -> None:
+        pass
+
+    def forget_account(self, key: str) -> None:
+        pass
+
+    def read_markers(self, account_key: str) -> dict[str, int]:
+        return {}
+
+    def save_read_marker(self, account_key: str, target_key: str, time_ms: int) -> None:
         pass
 
     def append(self, record: Record) -> None:
@@ -51,6 +67,10 @@ class NullStore:
 
     def targets(self, keys: Collection[str], start_ms: int, end_ms: int,
                 limit: int) -> list[tuple[str, int]]:
+        return []
+
+    def conversations(self, party: str, start_ms: int, end_ms: int,
+                      limit: int) -> list[tuple[str, int]]:
         return []
 
     def search(self, query: SearchQuery) -> list[Record]:

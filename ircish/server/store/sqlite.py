@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from . import schema
 from .base import (
+    AccountRecord,
     Record,
     Ref,
     RoomRecord,
@@ -138,6 +139,26 @@ class SqliteStore:
 
     def forget_room(self, key: str) -> None:
         self._batcher.put(ForgetRoom(key))
+
+    # accounts: placeholders until schema v4 (the store's accounts work fills them in)
+    def accounts(self) -> list[AccountRecord]:
+        return []
+
+    def save_account(self, account: AccountRecord) -> None:
+        pass
+
+    def forget_account(self, key: str) -> None:
+        pass
+
+    def read_markers(self, account_key: str) -> dict[str, int]:
+        return {}
+
+    def save_read_marker(self, account_key: str, target_key: str, time_ms: int) -> None:
+        pass
+
+    def conversations(self, party: str, start_ms: int, end_ms: int,
+                      limit: int) -> list[tuple[str, int]]:
+        return []
 
     def stats(self) -> WriterStats:
         return self._batcher.stats()
