@@ -29,7 +29,8 @@ class User:
         self.registered = False
         self.caps: set[str] = set()
         self.tag_profile = 0          # caps.profile(caps): how lines must look for this user
-        self.account: str | None = None  # no accounts yet; account-tag/extended-join say so
+        self.account: str | None = None  # logged in as (accounts/login.py); its reader sets it
+        self.certfp: str | None = None   # SHA-256 of the TLS client certificate (hex), if any
         self.modes: set[str] = set()  # user modes: i (invisible), o (operator), B (bot)
         self.signon = time.time()
         self.last_active = self.signon  # last PRIVMSG/NOTICE, for WHOIS idle
