@@ -34,6 +34,7 @@ def log_in(ctx: Context, account: str) -> None:
     ctx.reply(N.RPL_LOGGEDIN, user.prefix, account, f"You are now logged in as {account}")
     if user.registered:
         announce_account(user)
+    ctx.rooms.apply_granted(user)  # the rooms it is in may give its account @ or +
     enforcement.logged_in(ctx)
 
 
