@@ -113,15 +113,18 @@ def test_the_accounts_rooms_yaml_names_get_their_modes_on_joining(
         f"registers {name} gets its modes in #owned" for name in ("alice", "bob", "carol")]
     dave = user(server, "dave", "dave")
     assert names(joined(dave, "#owned")) == "dave"  # no @ for the first to join
+    clients = []  # kept: a client that is collected quits
     for nick, mode in (("alice", "+o"), ("bob", "+o"), ("carol", "+v")):
-        client = user(server, nick, nick)
+        clients.append(client := user(server, nick, nick))
         assert joined(client, "#owned")[:2] == [f"{src(nick)} JOIN #owned",
                                                 f":{SERVER_NAME} MODE #owned {mode} {nick}"]
     dave.drain()
     dave.send("TOPIC #owned :mine")
     dave.expect_exact(f":{SERVER_NAME} 482 dave #owned :You're not channel operator")
-    client.send("ROOM INFO #owned")  # carol's
-    info = client.collect(" NOTE ROOM AMODE #owned carol ")
+    carol = clients[-1]
+    carol.drain()
+    carol.send("ROOM INFO #owned")
+    info = carol.collect(" NOTE ROOM AMODE #owned carol ")
     assert re.fullmatch(rf":{SERVER_NAME} NOTE ROOM REGISTERED #owned alice \d+ "
                         ":#owned is registered to alice", info[0]), info
     assert info[1:] == [f":{SERVER_NAME} NOTE ROOM AMODE #owned bob +o :bob gets +o in "
@@ -160,7 +163,7 @@ def test_the_warning_reaches_the_servers_stderr(tmp_path: Path) -> None:
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         assert proc.stderr is not None
-        lines = []
+        lines: list[str] = []
         while not lines or "listening on" not in lines[-1]:
             line = proc.stderr.readline()
             assert line, lines

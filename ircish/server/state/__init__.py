@@ -13,7 +13,8 @@ holding one of ours (the writer thread commits with none held; reads take only 1
   1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
   2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
   3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
-                           ``closed``, and its entry in each member's ``User.rooms``. Takes
+                           founder and access list, ``closed``, and its entry in each
+                           member's ``User.rooms``. Takes
                            4 (JOIN, leaving) and 9 (its events are committed under it);
                            ``roommodes.apply`` makes every MODE change under it.
   4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.
