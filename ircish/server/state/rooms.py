@@ -53,9 +53,6 @@ class Forgetful:
         pass
 
 
-ACCESS_PREFIX = {"o": "@", "v": "+"}   # an access entry's letter -> the prefix it gives
-
-
 class Room:
     def __init__(self, name: str, permanent: bool = False, topic: Topic | None = None,
                  modes: Iterable[str] = (), keeper: Keeper | None = None,
@@ -115,7 +112,7 @@ class Room:
         key = casefold(account)
         if key == self.founder:
             return "@"
-        return ACCESS_PREFIX.get(self.access.get(key, ""), "")
+        return PREFIX_MODES.get(self.access.get(key, ""), "")
 
     def has(self, user: User) -> bool:
         return user in self.members
@@ -343,23 +340,20 @@ class RoomTable:
                 if granted and user in room.members:
                     self._announce_prefix(room, user, granted, True, user)
 
-    def _announce_prefix(self, room: Room, user: User, symbols: str, adding: bool,
+    def _announce_prefix(self, room: Room, user: User, symbol: str, adding: bool,
                          actor: User) -> None:
-        """Caller holds room.lock: change `user`'s prefixes and tell the room in a MODE
-        line from the server, if that changes anything. `actor`: whose action it was
-        (the room's history names it)."""
+        """Caller holds room.lock: give (take) `user` the prefix `symbol` and tell the
+        room in a MODE line from the server, if that changes anything. `actor`: whose
+        action it was (the room's history names it)."""
         before = room.members[user]
-        after = before
-        for symbol in symbols:
-            after = with_prefix(after, symbol, adding)
+        after = with_prefix(before, symbol, adding)
         if after == before:
             return
-        letters = "".join(letter for letter, symbol in PREFIX_MODES.items()
-                          if (symbol in after) != (symbol in before))
         room.members[user] = after
+        letter = next(k for k, v in PREFIX_MODES.items() if v == symbol)
         event = Event(self.server_name, "MODE",
-                      [room.name, ("+" if adding else "-") + letters,
-                       *([user.nick] * len(letters))], text=False, msgid=new_msgid())
+                      [room.name, ("+" if adding else "-") + letter, user.nick],
+                      text=False, msgid=new_msgid())
         deliver_now(room.members_snapshot, event)
         self.keeper.room_event(room, event, actor.nick)
 
