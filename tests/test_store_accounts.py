@@ -214,6 +214,11 @@ def test_conversations_at_equal_times_sort_as_targets_do(store: SqliteStore) -> 
     keys = [conversation_key("alice", p) for p in ("amy", "kim", "zed")]
     assert store.conversations("alice", 0, 100, 2) == [(keys[1], 50), (keys[2], 50)]
     assert store.conversations("alice", 0, 100, 2) == store.targets(keys, 0, 100, 2)
+    # A conversation active later than the window is read first; one of equal time in
+    # the window, read after it, still wins the tie by its key.
+    store.append(pm("amy2", 60, "alice", "amy"))
+    assert store.conversations("alice", 0, 55, 1) == [(keys[2], 50)]
+    assert store.conversations("alice", 0, 55, 1) == store.targets(keys, 0, 55, 1)
 
 
 def test_redaction_keeps_conversations_right(store: SqliteStore) -> None:
@@ -362,6 +367,22 @@ def test_a_version_3_file_comes_to_version_4_with_everything(data: Path) -> None
         assert check.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 4
         assert check.execute("SELECT count(*) FROM messages").fetchone()[0] == len(rows) + 1
     check.close()
+
+
+def test_an_account_that_cannot_be_stored_does_not_take_the_batch_with_it(
+        data: Path) -> None:
+    store = SqliteStore.open(data, flush_ms=10_000)
+    try:
+        store.append(rec("m1", 1))
+        store.save_account(AccountRecord(name="bad", created=1, email="lone \udcff"))
+        store.save_account(BOB)
+        store.append(rec("m2", 2))
+        assert store.accounts() == [BOB]
+        assert ids(store.latest(ROOM, None, 10, True)) == ["m1", "m2"]
+        stats = store.stats()
+        assert (stats.committed, stats.dropped) == (3, 1)
+    finally:
+        store.close()
 
 
 def test_writes_after_close_are_ignored(data: Path) -> None:

@@ -294,7 +294,7 @@ class Batcher:
                 if isinstance(op, Record):
                     run.append(op)
                 elif isinstance(op, kept.KEPT_TYPES):
-                    kept.apply(conn, op)      # independent of messages: the run goes on
+                    self._keep(op)            # independent of messages: the run goes on
                 else:
                     if run:                   # a redaction follows what it redacts
                         high, skew = self._insert(run, high, skew)
@@ -340,6 +340,14 @@ class Batcher:
         conn.execute(schema.INDEX_NEW, (first - 1,))
         conversations.note(conn, run)
         return high, skew
+
+    def _keep(self, op: Kept) -> None:
+        try:
+            kept.apply(self._conn, op)
+        except UnicodeError:    # raised while binding: that statement wrote nothing
+            self._bad_records += 1
+            self._error_log.warning("store: a %s could not be stored (not UTF-8)",
+                                    type(op).__name__)
 
     def _apply(self, op: Redact | OnWriter) -> None:
         conn = self._conn
