@@ -4,7 +4,9 @@ Why: SQLite has one writer at a time, and a commit costs a disk sync. With thous
 client threads each committing its own line, they would queue on the file lock and every
 PRIVMSG would wait for a disk. Here a write is an O(1) append to a deque under a lock that
 is never held across I/O; the writer takes everything queued, at least every `flush_ms`,
-and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`).
+and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`). Rooms,
+accounts and read markers (`kept.py`) ride in the same batches; the private messages of
+a batch update their conversations' sides (`conversations.py`) in its transaction.
 
 Concurrency rule (the whole of it): `_lock` guards `_queue`, the sequence numbers and
 the figures in `_stats`; it is held only to move items in or out, never while SQLite

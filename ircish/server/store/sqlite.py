@@ -70,7 +70,7 @@ def _record(row: tuple[Any, ...]) -> Record:
 
 
 class SqliteStore:
-    """History and rooms in `data_dir/ircish.db`. Open with `SqliteStore.open`."""
+    """History, rooms and accounts in `data_dir/ircish.db`. Open with `SqliteStore.open`."""
 
     enabled = True
 
