@@ -304,10 +304,8 @@ def test_help_room_names_each_subcommand(server: Server, alice: Client) -> None:
         assert word in lines[1]
 
 
-# --- across a restart (the store keeps founder and access: the store's work) ------------
+# --- across a restart (the store keeps the founder and the access list) ---------------
 
-@pytest.mark.xfail(strict=True, reason="SqliteStore keeps founder/access once the store "
-                                       "work is merged from main")
 def test_a_registered_room_outlives_a_restart(start_server: Start, tmp_path: Path) -> None:
     first = start_server(data_dir=tmp_path / "data")
     alice = user(first, "alice", "alice")
@@ -340,8 +338,6 @@ def test_a_registered_room_outlives_a_restart(start_server: Start, tmp_path: Pat
     bob.expect(r" 332 bob #club :Ours$")
 
 
-@pytest.mark.xfail(strict=True, reason="SqliteStore keeps founder/access once the store "
-                                       "work is merged from main")
 def test_a_room_dropped_after_a_restart_goes_like_any_room(start_server: Start,
                                                              tmp_path: Path) -> None:
     first = start_server(data_dir=tmp_path / "data")
