@@ -14,6 +14,7 @@ import pytest
 import trustme
 from scramp import ScramClient
 
+from ircish.server.accounts import AccountError, sasl
 from ircish.server.server import Server
 
 from .conftest import SERVER_NAME as S
@@ -90,6 +91,43 @@ def account_of(c: Client, nick: str) -> str | None:
     lines = c.collect(r" 318 ")
     found = [line.split()[4] for line in lines if f" 330 {c.name} {nick} " in line]
     return found[0] if found else None
+
+
+# --- the protocol alone (accounts/sasl.py has no sockets) ---------------------------
+
+class Book:
+    """An Authority with one account, alice, and her password."""
+
+    def password(self, name: str, password: str) -> str:
+        if name != "alice" or password != PASSWORD:
+            raise AccountError("INVALID_CREDENTIALS", "wrong")
+        return "alice"
+
+    def scram_keys(self, name: str) -> sasl.ScramKeys | None:
+        return None
+
+    def scram_verified(self, name: str) -> str:
+        return name
+
+    def certificate(self, authzid: str) -> str:
+        raise AccountError("INVALID_CREDENTIALS", "no certificate")
+
+
+@pytest.mark.parametrize(("size", "chunks"), [(0, ["+"]), (3, ["AAAA"]), (300, [400, "+"]),
+                                              (301, [400, "AA=="]), (600, [400, 400, "+"])])
+def test_server_challenges_are_sent_in_400_byte_chunks(size: int, chunks: list) -> None:
+    lines = sasl.Challenge(bytes(size)).lines()
+    assert [len(x) if len(x) == 400 else x for x in lines] == chunks
+
+
+def test_an_exchange_reassembles_chunks_and_ends_at_a_short_one() -> None:
+    encoded = plain("alice", PASSWORD + "x" * (300 - len(PASSWORD) - 7))
+    exchange = sasl.Exchange("PLAIN", sasl.Plain(Book()))
+    assert len(encoded) == 400
+    assert exchange.feed(encoded) is None
+    assert exchange.feed("+") == sasl.Failure("wrong")
+    exchange = sasl.Exchange("PLAIN", sasl.Plain(Book()))
+    assert exchange.feed(plain("alice", PASSWORD)) == sasl.Success("alice")
 
 
 # --- CAP LS -----------------------------------------------------------------------
@@ -235,6 +273,19 @@ def test_a_chunk_over_400_bytes_or_a_response_over_the_limit_is_905(opened: Open
     c.expect_exact("AUTHENTICATE +")
     c.send("AUTHENTICATE not*base64")
     c.expect_exact(failed("alice", "Invalid base64 encoding"))
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
+def test_every_mechanism_aborts_and_refuses_an_overlong_chunk(opened: Open,
+                                                              mechanism: str) -> None:
+    c = opened("alice")
+    for ending, answer in (("*", f":{S} 906 alice :SASL authentication aborted"),
+                           ("B" * 404, f":{S} 905 alice :SASL message too long")):
+        c.send(f"AUTHENTICATE {mechanism}")
+        c.expect_exact("AUTHENTICATE +")
+        c.send("AUTHENTICATE " + "A" * 400)  # a response begun
+        c.send(f"AUTHENTICATE {ending}")
+        c.expect_exact(answer)
 
 
 def test_too_many_failures_on_one_connection_close_it(opened: Open) -> None:
