@@ -28,11 +28,11 @@ def with_alice(start_server: Callable[..., Server]) -> Callable[..., Server]:
     return start
 
 
-def register(server: Server, given: str) -> Client:
-    c = Client(server.address, "alice")
+def register(server: Server, given: str, nick: str = "alice") -> Client:
+    c = Client(server.address, nick)
     c.send(f"PASS :{given}")
-    c.send("NICK alice")
-    c.send("USER alice 0 * :Alice")
+    c.send(f"NICK {nick}")
+    c.send(f"USER {nick} 0 * :Alice")
     return c
 
 
@@ -82,9 +82,9 @@ def test_with_a_server_password_pass_is_that_password_whole(with_alice) -> None:
         assert whois_account(c) == []
     finally:
         c.close()
-    wrong = register(server, "alice:wrong")
+    wrong = register(server, "alice:wrong", nick="other")  # alice may not be gone yet
     try:
-        wrong.expect_exact(f":{S} 464 alice :Password incorrect",
+        wrong.expect_exact(f":{S} 464 other :Password incorrect",
                            "ERROR :Closing Link: 127.0.0.1 (Bad Password)")
     finally:
         wrong.close()
