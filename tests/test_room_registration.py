@@ -3,6 +3,7 @@ ChanServ, the founder's and the access list's modes on joining (also after a res
 over real sockets."""
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from ircish.server.accounts import login
 from ircish.server.server import Server
 
 from .conftest import SERVER_NAME, src
@@ -21,22 +21,37 @@ PASSWORD = "correct horse"
 
 
 def user(server: Server, nick: str, account: str | None = None) -> Client:
-    """A registered client, logged in to `account` (created if need be) if given."""
+    """A registered client, logged in to `account` (created if need be) with `PASS
+    account:password` if given."""
     c = Client(server.address, nick)
+    if account is None:
+        c.register(nick)
+        return c
+    ensure_account(server, account)
+    c.send(f"PASS :{account}:{PASSWORD}")
     c.register(nick)
-    if account is not None:
-        log_in(server, c, account)
+    assert server.accounts.connections(account)[-1].nick == nick
     return c
 
 
-def log_in(server: Server, client: Client, account: str) -> None:
-    """Log the client's connection in to `account`, creating it if need be, the way
-    every login mechanism ends (`accounts.login.log_in`)."""
+def ensure_account(server: Server, account: str) -> None:
     if server.accounts.get(account) is None:
         server.accounts.create(account, PASSWORD)
-    conn = next(c for c in list(server.connections) if c.user.nick == client.name)
-    login.log_in(conn.ctx, account)
-    client.expect(rf" 900 {client.name} \S+ {account} :You are now logged in as {account}$")
+
+
+def log_in(server: Server, client: Client, account: str) -> list[str]:
+    """Log a registered client in to `account` (created if need be) with SASL PLAIN;
+    returns what came between the login (900) and SASL's success (903)."""
+    ensure_account(server, account)
+    client.send("CAP REQ :sasl")
+    client.expect(r" CAP \S+ ACK :sasl$")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect_exact("AUTHENTICATE +")
+    token = base64.b64encode(f"\0{account}\0{PASSWORD}".encode()).decode()
+    client.send(f"AUTHENTICATE {token}")
+    client.expect_exact(f":{SERVER_NAME} 900 {client.name} {src(client.name)[1:]} {account} "
+                        f":You are now logged in as {account}")
+    return client.collect(rf" 903 {client.name} :")[:-1]
 
 
 def joined(client: Client, room: str) -> list[str]:
@@ -84,7 +99,7 @@ def test_register_is_refused_when_not_logged_in_not_operator_or_taken(
     bob.send("ROOM REGISTER #club")
     bob.expect_exact(f":{SERVER_NAME} FAIL ROOM ACCOUNT_REQUIRED #club "
                      ":You must be logged in to an account to register a room")
-    log_in(server, bob, "bob")
+    assert log_in(server, bob, "bob") == []  # nothing to grant bob in #club
     bob.send("ROOM REGISTER #club")
     bob.expect_exact(f":{SERVER_NAME} FAIL ROOM NOT_OPERATOR #club "
                      ":You must be an operator of #club to register it")
@@ -132,8 +147,7 @@ def test_a_member_who_logs_in_gets_the_founders_op_then(server: Server,
     again = user(server, "alice2")
     assert names(joined(again, "#club")) in ("bob alice2", "alice2 bob")
     bob.drain()
-    log_in(server, again, "alice")
-    again.expect_exact(f":{SERVER_NAME} MODE #club +o alice2")
+    assert log_in(server, again, "alice") == [f":{SERVER_NAME} MODE #club +o alice2"]
     bob.expect_exact(f":{SERVER_NAME} MODE #club +o alice2")
 
 
