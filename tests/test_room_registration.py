@@ -30,7 +30,7 @@ def user(server: Server, nick: str, account: str | None = None) -> Client:
     ensure_account(server, account)
     c.send(f"PASS :{account}:{PASSWORD}")
     c.register(nick)
-    assert server.accounts.connections(account)[-1].nick == nick
+    assert nick in [u.nick for u in server.accounts.connections(account)]  # logged in
     return c
 
 
