@@ -97,9 +97,7 @@ def drop_room(ctx: Context, args: list[str]) -> None:
     room = _visible_room(ctx, args)
     with room.lock:
         _check_founder(ctx, room)
-        room.founder = room.registered_at = None
-        room.access.clear()
-        room.keeper.room_changed(room)
+        room.unregister()
     ctx.rooms.drop_if_empty(room)
     standard_reply(ctx, "SUCCESS", "ROOM", "DROP", room.name,
                    text=f"{room.name} is no longer registered")

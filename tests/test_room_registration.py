@@ -371,3 +371,26 @@ def test_a_room_dropped_after_a_restart_goes_like_any_room(start_server: Start,
     second.stop()
     third = start_server(data_dir=tmp_path / "data")
     assert third.rooms.find("#club") is None
+
+
+def test_a_dropped_account_leaves_its_rooms(server: Server, alice: Client) -> None:
+    """What dropping an account calls (`RoomTable.forget_account`): whoever registers
+    the name once it is free again inherits neither the room nor the access entries."""
+    register(alice)
+    bob = user(server, "bob", "bob")
+    joined(bob, "#other")
+    bob.send("ROOM REGISTER #other")
+    bob.expect(" SUCCESS ROOM REGISTER #other ")
+    bob.send("ROOM AMODE #other +o alice")
+    bob.expect(" SUCCESS ROOM AMODE #other alice ")
+    bob.send("PART #other")
+    bob.expect(" PART #other")
+    alice.send("PART #club")
+    alice.expect(" PART #club")
+    server.rooms.forget_account("ALICE")
+    assert server.rooms.find("#club") is None  # unregistered and empty: gone
+    bob.send("ROOM INFO #other")
+    bob.expect_exact(f":{SERVER_NAME} NOTE ROOM REGISTERED #other bob "
+                     f"{server.rooms.get('#other').registered_at} "
+                     ":#other is registered to bob")
+    bob.assert_silent()  # alice's +o entry is gone

@@ -114,6 +114,13 @@ class Room:
             return "@"
         return PREFIX_MODES.get(self.access.get(key, ""), "")
 
+    def unregister(self) -> None:
+        """Caller holds the lock: no founder, no access list (ROOM DROP, the founder's
+        account dropped); kept for a restart, gone once empty unless a default room."""
+        self.founder = self.registered_at = None
+        self.access.clear()
+        self.keeper.room_changed(self)
+
     def has(self, user: User) -> bool:
         return user in self.members
 
@@ -356,6 +363,21 @@ class RoomTable:
                       text=False, msgid=new_msgid())
         deliver_now(room.members_snapshot, event)
         self.keeper.room_event(room, event, actor.nick)
+
+    def forget_account(self, account: str) -> None:
+        """The account is gone (dropped): the rooms it founded are unregistered (as in
+        ergo; a founder rooms.yaml names stays) and no access list names it any more,
+        so whoever registers the name once it is free inherits nothing."""
+        key = casefold(account)
+        for room in self.all():
+            with room.lock:
+                founded = room.founder == key and not room.founder_from_config
+                if founded:
+                    room.unregister()
+                elif room.access.pop(key, None) is not None:
+                    room.keeper.room_changed(room)
+            if founded:
+                self.drop_if_empty(room)
 
     def drop_if_empty(self, room: Room) -> None:
         """A room that stops being registered while empty goes, like any empty room
