@@ -25,7 +25,8 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
         if version >= 302:
             user.caps.add("cap-notify")  # implied by 302
         head = len(f":{ctx.settings.server_name} CAP {user.nick} LS * :")
-        lines = caps.ls_lines(version, MAX_LINE - 2 - head, "history" in ctx.features)
+        lines = caps.ls_lines(version, MAX_LINE - 2 - head, "history" in ctx.features,
+                              ctx.settings)
         for i, line in enumerate(lines):
             _cap_reply(ctx, "LS", line, more=i < len(lines) - 1)
     elif sub == "LIST":
@@ -44,7 +45,7 @@ def request(ctx: Context, arg: str) -> None:
     """All or nothing: one unknown name refuses the whole request (NAK)."""
     wanted = [w for w in arg.split(" ") if w]
     if not wanted or caps.unknown((w.removeprefix("-") for w in wanted),
-                                  "history" in ctx.features):
+                                  "history" in ctx.features, ctx.settings):
         _cap_reply(ctx, "NAK", arg)
         return
     user = ctx.user

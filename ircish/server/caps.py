@@ -12,8 +12,12 @@ invite-notify, setname, chghost, ...) are checked by name where those lines are 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..protocol import pack
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 # Profile bits: capabilities that change a relayed line's bytes.
 MESSAGE_TAGS = 1    # client-only tags, msgid, bot; also TAGMSG at all
@@ -59,9 +63,23 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
 }
 
 
-def offered(history: bool) -> dict[str, str | None]:
+def offered(history: bool, settings: Settings) -> dict[str, str | None]:
     """What CAP LS lists on this server."""
-    return _WITH_HISTORY if history else CAPABILITIES
+    caps = _WITH_HISTORY if history else CAPABILITIES
+    chosen = configured(settings)
+    return dict(sorted({**caps, **chosen}.items())) if chosen else caps
+
+
+def configured(settings: Settings) -> dict[str, str | None]:
+    """Capabilities whose presence or value the settings decide."""
+    caps: dict[str, str | None] = {}
+    if settings.registration != "nobody":
+        # before-connect only where a REGISTER before the welcome can succeed: not for
+        # opers only, and not on a server whose password PASS must give first
+        early = settings.registration == "anyone" and settings.password is None
+        caps["draft/account-registration"] = (
+            "before-connect,custom-account-name" if early else "custom-account-name")
+    return caps
 
 
 _WITH_HISTORY = dict(sorted({**CAPABILITIES, **HISTORY_CAPABILITIES}.items()))
@@ -74,16 +92,16 @@ def profile(caps: Iterable[str]) -> int:
     return bits
 
 
-def unknown(names: Iterable[str], history: bool) -> list[str]:
-    caps = offered(history)
+def unknown(names: Iterable[str], history: bool, settings: Settings) -> list[str]:
+    caps = offered(history, settings)
     return [name for name in names if name not in caps]
 
 
-def ls_lines(version: int, budget: int, history: bool) -> list[str]:
+def ls_lines(version: int, budget: int, history: bool, settings: Settings) -> list[str]:
     """The CAP LS list, split into chunks of at most `budget` bytes (302 continues a
     long list over several lines; older clients get one line and no values)."""
     items = [f"{name}={value}" if value and version >= 302 else name
-             for name, value in offered(history).items()]
+             for name, value in offered(history, settings).items()]
     if version < 302:
         return [" ".join(items)]
     return pack(items, budget) or [""]

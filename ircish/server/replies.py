@@ -10,6 +10,7 @@ from .. import __version__
 from .. import numerics as N
 from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
+from .accounts import enforcement
 from .modes import MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ def complete_registration(ctx: Context) -> None:
         ctx.reply_error(errors.PasswordMismatch())
         ctx.terminate("Bad Password")
         return
+    if not enforcement.at_registration(ctx):  # after any PASS/SASL login: it may own the nick
+        return
     user.registered = True
     ctx.adjust_counts(users=+1)
     s = ctx.settings
@@ -100,6 +103,7 @@ def complete_registration(ctx: Context) -> None:
     send_lusers(ctx)
     send_motd(ctx)
     ctx.monitors.signed_on(user)
+    enforcement.registered(ctx)
 
 
 def password_matches(expected: str | None, given: str | None) -> bool:
