@@ -67,6 +67,7 @@ def register(ctx: Context, name: str, email: str, password: str,
         raise AccountError("ALREADY_AUTHENTICATED", f"You are already logged in as "
                            f"{ctx.user.account}")
     check_name(name)
+    ctx.accounts.check_new(name, password)  # BAD_ACCOUNT_NAME, ACCOUNT_EXISTS, WEAK_PASSWORD
     holder = ctx.nicks.get(name)
     if holder is not None and holder is not ctx.user:
         raise AccountError("ACCOUNT_EXISTS", f"{name} is someone's nick now")
