@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from ircish.server.context import Session
 from ircish.server.server import Server
 
 from .conftest import SERVER_NAME as S
@@ -26,7 +27,7 @@ def with_account(server: Server, name: str = "alice") -> Server:
     return server
 
 
-def session(server: Server, nick: str):  # type: ignore[no-untyped-def]
+def session(server: Server, nick: str) -> Session:
     """The server's side of a registered nick's connection (its deadline)."""
     user = server.nicks.get(nick)
     return next(c.ctx.session for c in list(server.connections) if c.user is user)

@@ -129,7 +129,9 @@ def drop(ctx: Context, password: str) -> str:
     account = own_account(ctx)
     password_login(ctx, account, password)
     ctx.accounts.drop(account)
-    for user in ctx.accounts.connections(account):
+    others = [user for user in ctx.accounts.connections(account) if user is not ctx.user]
+    log_out(ctx)   # this connection first, the others after it
+    for user in others:
         log_out(ctx, user)
     return account
 
