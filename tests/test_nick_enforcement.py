@@ -120,10 +120,10 @@ def test_timeout_renames_to_a_guest_those_who_do_not_log_in(timed, connect) -> N
     bob.send("NICK alice")
     bob.expect_exact(f"{src('bob')} NICK alice", NOTICE)
     carol.expect_exact(f"{src('bob')} NICK alice")
-    guest = bob.expect(rf"^:alice!~bob@127\.0\.0\.1 NICK ({GUEST})$", wait=5).group(1)
+    guest = bob.expect(rf"^:alice!~bob@127\.0\.0\.1 NICK ({GUEST})$", wait=10).group(1)
     bob.expect_exact(f":{S} NOTICE {guest} :alice belongs to an account you did not log "
                      f"in to in time; you are now {guest}")
-    carol.expect_exact(f":alice!~bob@127.0.0.1 NICK {guest}", wait=5)
+    carol.expect_exact(f":alice!~bob@127.0.0.1 NICK {guest}", wait=10)
     assert timed.nicks.get("alice") is None and timed.nicks.get(guest) is not None
     bob.send("WHOWAS alice")
     bob.expect(r" 314 \S+ alice ~bob ")
@@ -133,7 +133,7 @@ def test_timeout_counts_from_registration_too(timed, connect) -> None:
     c = connect(target=timed)
     c.register("alice")
     c.expect_exact(NOTICE)
-    c.expect(rf"^:alice!~alice@127\.0\.0\.1 NICK {GUEST}$", wait=5)
+    c.expect(rf"^:alice!~alice@127\.0\.0\.1 NICK {GUEST}$", wait=10)
 
 
 def test_logging_in_in_time_keeps_the_nick(timed, connect) -> None:
@@ -196,7 +196,7 @@ def test_logging_out_on_the_nick_starts_a_deadline(timed, connect) -> None:
     c.expect(f"^{NS} NOTICE alice :You are now logged in as alice$")
     c.send("ACCOUNT LOGOUT")
     c.expect_exact(f":{S} 901 alice alice!~alice@127.0.0.1 :You are now logged out", NOTICE)
-    c.expect(rf"^:alice!~alice@127\.0\.0\.1 NICK {GUEST}$", wait=5)
+    c.expect(rf"^:alice!~alice@127\.0\.0\.1 NICK {GUEST}$", wait=10)
 
 
 # --- none -------------------------------------------------------------------------------
