@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import numerics as N
+from ...protocol import Message
 from ..events import deliver, user_message
-from ..replies import numeric_line
 from . import enforcement
 from .book import AccountError
 
@@ -60,8 +60,10 @@ def log_out(ctx: Context, user: User | None = None) -> None:
             return
         ctx.accounts.detach(user, user.account)
         user.account = None
-        user.send(numeric_line(ctx.settings.server_name, user.nick, N.RPL_LOGGEDOUT,
-                               user.prefix, "You are now logged out"))
+        # to `user`, which may not be ctx's (ctx.reply would address ctx.user)
+        user.send(Message(N.RPL_LOGGEDOUT, [user.nick, user.prefix, "You are now logged "
+                                            "out"], source=ctx.settings.server_name)
+                  .to_bytes(force_trailing=True))
         if user.registered:
             announce_account(user)
         enforcement.logged_out(ctx, user)
