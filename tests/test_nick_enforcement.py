@@ -2,6 +2,7 @@
 sockets: refused, taken back after a timeout, taken back by their owner's login."""
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 
@@ -73,6 +74,46 @@ def test_the_owner_logged_in_before_completing_registers_with_its_nick(strict,
     c.expect_exact(f":{S} 433 * alice :{REFUSED_AT_REGISTRATION}")
     c.send("NICK bob")                 # ...bob's own is fine
     c.expect(rf"^:{S} 001 bob ")
+
+
+def test_sasl_before_cap_end_registers_with_its_own_nick(strict, connect) -> None:
+    c = connect(target=strict)
+    c.send("CAP LS 302")
+    c.send("CAP REQ :sasl")
+    c.send("NICK alice")                # owned, and not logged in yet: no 433 here
+    c.send("USER alice 0 * :Alice")
+    c.expect(" ACK :sasl")
+    c.send("AUTHENTICATE PLAIN")
+    c.expect_exact("AUTHENTICATE +")
+    c.send("AUTHENTICATE " + base64.b64encode(f"\0alice\0{PW}".encode()).decode())
+    c.expect(" 903 alice ")
+    c.send("CAP END")
+    c.expect(rf"^:{S} 001 alice ")
+
+
+def test_a_failed_sasl_login_leaves_the_nick_refused(strict, connect) -> None:
+    c = connect(target=strict)
+    c.send("CAP LS 302")
+    c.send("CAP REQ :sasl")
+    c.send("NICK alice")
+    c.send("USER alice 0 * :Alice")
+    c.expect(" ACK :sasl")
+    c.send("AUTHENTICATE PLAIN")
+    c.expect_exact("AUTHENTICATE +")
+    c.send("AUTHENTICATE " + base64.b64encode(b"\0alice\0wrong password").decode())
+    c.expect(" 904 alice ")
+    c.send("CAP END")
+    c.expect_exact(f":{S} 433 * alice :{REFUSED_AT_REGISTRATION}")
+
+
+def test_pass_account_password_registers_with_its_own_nick(strict, connect) -> None:
+    c = connect(target=strict)
+    c.send(f"PASS alice:{PW}")
+    c.send("NICK alice")
+    c.send("USER alice 0 * :Alice")
+    c.expect_exact(f":{S} 900 alice alice!~alice@127.0.0.1 alice :You are now logged in "
+                   "as alice")
+    c.expect(rf"^:{S} 001 alice ")
 
 
 def test_service_nicks_cannot_be_taken(strict, connect) -> None:

@@ -178,8 +178,6 @@ def test_two_registrations_of_one_name_at_once_make_one_account(server, connect)
     assert outcomes == ["FAIL REGISTER ACCOUNT_EXISTS", "REGISTER SUCCESS"]
 
 
-@pytest.mark.xfail(strict=True, reason="accounts are kept by the store helper's schema v4 "
-                                       "(SqliteStore.save_account is a placeholder until then)")
 def test_accounts_survive_a_restart(start_server, connect, tmp_path: Path) -> None:
     first = start_server(data_dir=tmp_path / "data")
     c = connect("alice", target=first)
@@ -220,8 +218,6 @@ def test_create_account_applies_registers_rules(tmp_path: Path) -> None:
     assert done.returncode == 1 and "BAD_ACCOUNT_NAME" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="accounts are kept by the store helper's schema v4 "
-                                       "(SqliteStore.save_account is a placeholder until then)")
 def test_create_account_then_a_server_logs_it_in(start_server, connect, tmp_path: Path) -> None:
     done = create_account(tmp_path / "data", "alice", PW)
     assert done.returncode == 0, done.stderr

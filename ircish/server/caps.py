@@ -11,7 +11,9 @@ invite-notify, setname, chghost, ...) are checked by name where those lines are 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..protocol import pack
@@ -32,7 +34,8 @@ _PROFILE_BITS = {
     "extended-join": EXTENDED_JOIN,
 }
 
-# Everything offered in CAP LS, with its 302 value (None: no value). Each is here
+# Offered in every CAP LS, with its 302 value (None: no value); `offered` adds the
+# ones that depend on the server's settings and the connection. Each is here
 # because it works (tests/test_caps.py negotiates each and checks its effect; the
 # README lists what each does).
 CAPABILITIES: dict[str, str | None] = {
@@ -63,26 +66,32 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
 }
 
 
-def offered(history: bool, settings: Settings) -> dict[str, str | None]:
-    """What CAP LS lists on this server."""
-    caps = _WITH_HISTORY if history else CAPABILITIES
-    chosen = configured(settings)
-    return dict(sorted({**caps, **chosen}.items())) if chosen else caps
+@lru_cache(maxsize=16)
+def offered(features: frozenset[str], sasl: tuple[str, ...] = (),
+            registration: str | None = None) -> Mapping[str, str | None]:
+    """What CAP LS lists, sorted by name: the capabilities that always work, those
+    of the server's `features` that are on, `sasl` with the SASL mechanisms that
+    work on the connection asking (`accounts/sasl.available`; none: no `sasl`, as
+    sasl-3.2 requires), and `draft/account-registration` with its value
+    (`registration_value`; None: not offered). Read-only: shared between connections."""
+    caps = dict(CAPABILITIES)
+    if "history" in features:
+        caps.update(HISTORY_CAPABILITIES)
+    if sasl:
+        caps["sasl"] = ",".join(sasl)
+    if registration is not None:
+        caps["draft/account-registration"] = registration
+    return MappingProxyType(dict(sorted(caps.items())))
 
 
-def configured(settings: Settings) -> dict[str, str | None]:
-    """Capabilities whose presence or value the settings decide."""
-    caps: dict[str, str | None] = {}
-    if settings.registration != "nobody":
-        # before-connect only where a REGISTER before the welcome can succeed: not for
-        # opers only, and not on a server whose password PASS must give first
-        early = settings.registration == "anyone" and settings.password is None
-        caps["draft/account-registration"] = (
-            "before-connect,custom-account-name" if early else "custom-account-name")
-    return caps
-
-
-_WITH_HISTORY = dict(sorted({**CAPABILITIES, **HISTORY_CAPABILITIES}.items()))
+def registration_value(settings: Settings) -> str | None:
+    """draft/account-registration's value, or None with --registration nobody. Its
+    `before-connect` only where a REGISTER before the welcome can succeed: not for
+    operators only, and not on a server whose password PASS must give first."""
+    if settings.registration == "nobody":
+        return None
+    early = settings.registration == "anyone" and settings.password is None
+    return "before-connect,custom-account-name" if early else "custom-account-name"
 
 
 def profile(caps: Iterable[str]) -> int:
@@ -92,16 +101,15 @@ def profile(caps: Iterable[str]) -> int:
     return bits
 
 
-def unknown(names: Iterable[str], history: bool, settings: Settings) -> list[str]:
-    caps = offered(history, settings)
-    return [name for name in names if name not in caps]
+def unknown(names: Iterable[str], offered: Mapping[str, str | None]) -> list[str]:
+    return [name for name in names if name not in offered]
 
 
-def ls_lines(version: int, budget: int, history: bool, settings: Settings) -> list[str]:
+def ls_lines(version: int, budget: int, offered: Mapping[str, str | None]) -> list[str]:
     """The CAP LS list, split into chunks of at most `budget` bytes (302 continues a
     long list over several lines; older clients get one line and no values)."""
     items = [f"{name}={value}" if value and version >= 302 else name
-             for name, value in offered(history, settings).items()]
+             for name, value in offered.items()]
     if version < 302:
         return [" ".join(items)]
     return pack(items, budget) or [""]

@@ -11,6 +11,7 @@ from .. import numerics as N
 from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
 from .accounts import enforcement
+from .accounts.login import before_welcome
 from .modes import MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
@@ -90,7 +91,8 @@ def complete_registration(ctx: Context) -> None:
         ctx.reply_error(errors.PasswordMismatch())
         ctx.terminate("Bad Password")
         return
-    if not enforcement.at_registration(ctx):  # after any PASS/SASL login: it may own the nick
+    before_welcome(ctx)  # SASL in progress is aborted; PASS account:password logs in
+    if not enforcement.at_registration(ctx):  # after any login: it may own the nick
         return
     user.registered = True
     ctx.adjust_counts(users=+1)
