@@ -374,8 +374,8 @@ def test_a_room_dropped_after_a_restart_goes_like_any_room(start_server: Start,
 
 
 def test_a_dropped_account_leaves_its_rooms(server: Server, alice: Client) -> None:
-    """What dropping an account calls (`RoomTable.forget_account`): whoever registers
-    the name once it is free again inherits neither the room nor the access entries."""
+    """ACCOUNT DROP: whoever registers the name once it is free again inherits neither
+    the rooms it founded nor its access entries."""
     register(alice)
     bob = user(server, "bob", "bob")
     joined(bob, "#other")
@@ -387,7 +387,8 @@ def test_a_dropped_account_leaves_its_rooms(server: Server, alice: Client) -> No
     bob.expect(" PART #other")
     alice.send("PART #club")
     alice.expect(" PART #club")
-    server.rooms.forget_account("ALICE")
+    alice.send(f"ACCOUNT DROP :{PASSWORD}")
+    alice.expect(" SUCCESS ACCOUNT DROPPED alice ")
     assert server.rooms.find("#club") is None  # unregistered and empty: gone
     bob.send("ROOM INFO #other")
     bob.expect_exact(f":{SERVER_NAME} NOTE ROOM REGISTERED #other bob "
