@@ -222,20 +222,20 @@ def test_info_lists_the_founder_and_the_access_list(server: Server, alice: Clien
     alice.send("ROOM AMODE #club +v bob")
     alice.expect(r" SUCCESS ROOM AMODE ")
     registered_at = server.rooms.get("#club").registered_at
-    bob = user(server, "bob")  # not logged in, not in the room: anyone who sees it
-    bob.send("ROOM INFO #CLUB")
-    bob.expect_exact(f":{SERVER_NAME} NOTE ROOM REGISTERED #club alice {registered_at} "
-                     ":#club is registered to alice",
-                     f":{SERVER_NAME} NOTE ROOM AMODE #club bob +v :bob gets +v in #club "
-                     "on joining")
-    joined(bob, "#free")
-    bob.send("ROOM INFO #free")
-    bob.expect_exact(f":{SERVER_NAME} NOTE ROOM NOT_REGISTERED #free "
-                     ":#free is not registered")
+    dave = user(server, "dave")  # not logged in, not in the room: anyone who sees it
+    dave.send("ROOM INFO #CLUB")
+    dave.expect_exact(f":{SERVER_NAME} NOTE ROOM REGISTERED #club alice {registered_at} "
+                      ":#club is registered to alice",
+                      f":{SERVER_NAME} NOTE ROOM AMODE #club bob +v :bob gets +v in #club "
+                      "on joining")
+    joined(dave, "#free")
+    dave.send("ROOM INFO #free")
+    dave.expect_exact(f":{SERVER_NAME} NOTE ROOM NOT_REGISTERED #free "
+                      ":#free is not registered")
     alice.send("MODE #club +s")
     alice.expect(r"MODE #club \+s")
-    bob.send("ROOM INFO #club")  # secret, and bob is not in it
-    bob.expect_exact(f":{SERVER_NAME} FAIL ROOM NO_SUCH_ROOM #club :No such room")
+    dave.send("ROOM INFO #club")  # secret, and dave is not in it
+    dave.expect_exact(f":{SERVER_NAME} FAIL ROOM NO_SUCH_ROOM #club :No such room")
 
 
 # --- DROP and TRANSFER ------------------------------------------------------------------
