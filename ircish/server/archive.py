@@ -8,6 +8,7 @@ rooms come back into the room table. Every call is a queue append in the store (
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -116,15 +117,15 @@ class Archive:
 
     def restore(self, table: RoomTable, specs: Iterable[RoomSpec], server_name: str) -> int:
         """Bring back the saved rooms, then apply rooms.yaml on top (it wins for what it
-        sets). A restored room has no members and no operator: whoever joins first
-        gets no `@` (like a default room) until accounts give rooms owners."""
+        sets, its founder and access entries too). A restored room has no members;
+        whoever joins first gets no `@` (like a default room): only a registered room's
+        founder and access list get theirs, and a registered room stays when empty."""
         saved = {casefold(r.name): r for r in self.store.rooms()}
         for spec in specs:
             record = saved.pop(casefold(spec.name), None)
             room = table.add_permanent(spec.name, spec.topic, server_name, spec.modes,
                                        spec.key, spec.limit)
-            if record is not None:
-                _restore_into(room, record, from_config=spec)
+            _restore_into(room, record, from_config=spec)
             self.room_changed(room)
         for record in saved.values():
             room = table.add_restored(record.name)
@@ -157,24 +158,44 @@ def room_record(room: Room) -> RoomRecord:
         key=room.key, limit=room.limit,
         topic=topic.text if topic else None, topic_setter=topic.setter if topic else None,
         topic_set_at=topic.set_at if topic else None,
-        bans=tuple(SavedBan(b.mask, b.setter, b.set_at) for b in room.bans.values()))
+        bans=tuple(SavedBan(b.mask, b.setter, b.set_at) for b in room.bans.values()),
+        founder=room.founder, registered_at=room.registered_at,
+        access=tuple(room.access.items()))
 
 
-def _restore_into(room: Room, record: RoomRecord, from_config: RoomSpec | None) -> None:
-    """Put the saved state back; for a default room, what rooms.yaml sets wins."""
+def _restore_into(room: Room, record: RoomRecord | None, from_config: RoomSpec | None
+                  ) -> None:
+    """Put the saved state back (if any was saved); for a default room, what rooms.yaml
+    sets wins."""
     spec = from_config
-    room.created = record.created
-    room.bans = {casefold(b.mask): Ban(b.mask, b.setter, b.set_at) for b in record.bans}
-    if spec is None or spec.topic is None or spec.topic == record.topic:
-        # (the same topic as before keeps who set it and when)
-        room.topic = (Topic(record.topic, record.topic_setter or "", record.topic_set_at or 0)
-                      if record.topic else None)
-    if spec is None or spec.modes is None:
-        room.modes = set(record.modes)
-    if spec is None or spec.key is None:
-        room.key = record.key
-    if spec is None or spec.limit is None:
-        room.limit = record.limit
+    if record is not None:
+        room.created = record.created
+        room.bans = {casefold(b.mask): Ban(b.mask, b.setter, b.set_at) for b in record.bans}
+        if spec is None or spec.topic is None or spec.topic == record.topic:
+            # (the same topic as before keeps who set it and when)
+            room.topic = (Topic(record.topic, record.topic_setter or "",
+                                record.topic_set_at or 0) if record.topic else None)
+        if spec is None or spec.modes is None:
+            room.modes = set(record.modes)
+        if spec is None or spec.key is None:
+            room.key = record.key
+        if spec is None or spec.limit is None:
+            room.limit = record.limit
+        room.founder, room.registered_at = record.founder, record.registered_at
+        room.access = dict(record.access)
+    if spec is not None:
+        _apply_owners(room, spec)
+
+
+def _apply_owners(room: Room, spec: RoomSpec) -> None:
+    """rooms.yaml's founder and access entries, over what was saved."""
+    if spec.founder is not None:
+        founder = casefold(spec.founder)
+        if room.founder != founder or room.registered_at is None:
+            room.registered_at = int(time.time())
+        room.founder = founder
+        room.founder_from_config = True
+    room.access.update(spec.access())
 
 
 __all__ = ["Archive", "open_store", "room_record"]

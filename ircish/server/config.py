@@ -235,7 +235,8 @@ def resolve_files(settings: Settings) -> Settings:
     if rooms_file is None and Path("rooms.yaml").is_file():
         rooms_file = Path("rooms.yaml")
     if rooms_file is not None:
-        settings.rooms = load_rooms(rooms_file, settings.room_length, settings.topic_length)
+        settings.rooms = load_rooms(rooms_file, settings.room_length, settings.topic_length,
+                                    settings.nick_length)
     if settings.no_motd:
         settings.motd = None
     elif settings.motd_file is not None:

@@ -35,6 +35,7 @@ from .events import deliver, user_message
 from .monitor import Monitors
 from .outbox import delivery_batch
 from .registry import Registry, builtin_registry
+from .roomsfile import start_up_warnings
 from .state import NickTable, RoomTable
 from .transport import TlsTransport, server_context
 from .whowas import NickHistory
@@ -71,12 +72,14 @@ class Server:
                                     settings.min_password_length, settings.nick_reserve_days)
         self.login_throttle = LoginThrottle(settings.login_failures)
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"),
-                               keeper=self.archive)
+                               keeper=self.archive, server_name=settings.server_name)
         self.monitors = Monitors(settings.server_name)
         self.whowas = NickHistory(settings.whowas_size)
         restored = self.archive.restore(self.rooms, settings.rooms, settings.server_name)
         if restored:
             log.info("%d rooms restored", restored)
+        for warning in start_up_warnings(settings.rooms, self.rooms, self.accounts):
+            log.warning("%s", warning)
         self.writer = Writer()
         self.created_text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         self._lock = threading.Lock()           # the six fields below (see state/__init__.py)

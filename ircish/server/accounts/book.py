@@ -31,6 +31,11 @@ DAY = 86400
 RESERVED_NAMES = frozenset({"nickserv", "chanserv"})
 
 
+def is_valid_account_name(name: str, max_length: int) -> bool:
+    """An account name is a valid nick (it owns that nick) and not a service's."""
+    return is_valid_nick(name, max_length) and casefold(name) not in RESERVED_NAMES
+
+
 class AccountError(Exception):
     """A refused account change, as its standard-reply code (account-registration's
     codes where that spec has one) and a sentence for people."""
@@ -81,7 +86,7 @@ class AccountBook:
 
     def check_new(self, name: str, password: str) -> None:
         """Raise AccountError if `name` cannot be registered with `password` now."""
-        if not is_valid_nick(name, self._nick_length) or casefold(name) in RESERVED_NAMES:
+        if not is_valid_account_name(name, self._nick_length):
             raise AccountError("BAD_ACCOUNT_NAME",
                                f"{name} cannot be an account name: it must be a valid nick")
         if casefold(name) in self._accounts:

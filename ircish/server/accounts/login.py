@@ -39,6 +39,7 @@ def log_in(ctx: Context, account: str) -> None:
         if user.registered:
             announce_account(user)
         enforcement.logged_in(ctx)
+        ctx.rooms.apply_granted(user)  # its rooms may give its account @ or + (its nick now)
 
 
 def password_login(ctx: Context, name: str, password: str) -> str:

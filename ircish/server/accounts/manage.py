@@ -129,6 +129,7 @@ def drop(ctx: Context, password: str) -> str:
     account = own_account(ctx)
     password_login(ctx, account, password)
     ctx.accounts.drop(account)
+    ctx.rooms.forget_account(account)  # its rooms are no longer registered (as in ergo)
     others = [user for user in ctx.accounts.connections(account) if user is not ctx.user]
     log_out(ctx)   # this connection first, the others after it
     for user in others:

@@ -16,11 +16,13 @@ holding one of ours (the writer thread commits with none held; reads take only 1
                            release of its nick. Lets another thread rename a user (the
                            --nick-enforcement timeout, a reclaim, a dropped account)
                            without racing that user's own NICK or login. Taken with no
-                           other lock held; takes 1, 4, 5, 6, 9, 12, 14 under it.
+                           other lock held; takes 1, 3 (a login's @/+ in its rooms), 4,
+                           5, 6, 9, 12, 14 under it.
   1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
   2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
   3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
-                           ``closed``, and its entry in each member's ``User.rooms``. Takes
+                           founder and access list, ``closed``, and its entry in each
+                           member's ``User.rooms``. Takes
                            4 (JOIN, leaving) and 9 (its events are committed under it);
                            ``roommodes.apply`` makes every MODE change under it.
   4. ``User.lock``         a user's ``rooms`` map, ``invites`` and ``away`` text.

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from ...protocol import casefold, matches_any
 from .. import errors
-from ..modes import Ban, parse_flags
+from ..events import Event, deliver_now, new_msgid
+from ..modes import PREFIX_MODES, Ban, parse_flags, with_prefix
 
 if TYPE_CHECKING:
     from ..outbox import Sink
@@ -36,6 +37,8 @@ class Keeper(Protocol):
 
     def room_dropped(self, room: Room) -> None: ...
 
+    def room_event(self, room: Room, event: Event, actor: str) -> None: ...
+
 
 class Forgetful:
     """The keeper of a table that keeps nothing."""
@@ -44,6 +47,9 @@ class Forgetful:
         pass
 
     def room_dropped(self, room: Room) -> None:
+        pass
+
+    def room_event(self, room: Room, event: Event, actor: str) -> None:
         pass
 
 
@@ -67,6 +73,13 @@ class Room:
         self.key: str | None = None        # +k
         self.limit: int | None = None      # +l
         self.bans: dict[str, Ban] = {}     # casefolded mask -> Ban, in the order set
+        # Owned by an account (ROOM REGISTER, or rooms.yaml's founder): account keys
+        # (casefolded names). A registered room is kept while empty, and for ever
+        # until dropped; its founder gets @ and its access list +o/+v on joining.
+        self.founder: str | None = None
+        self.registered_at: int | None = None
+        self.access: dict[str, str] = {}   # account key -> "o" or "v", in the order set
+        self.founder_from_config = False   # rooms.yaml names the founder: DROP refused
         self.closed = False             # set once, when an empty room is dropped
 
     def _publish(self) -> None:
@@ -81,6 +94,32 @@ class Room:
         """A member's capabilities changed: regroup the fanout."""
         with self.lock:
             self._publish()
+
+    @property
+    def registered(self) -> bool:
+        return self.founder is not None
+
+    @property
+    def kept(self) -> bool:
+        """Stays when empty: a default room, or a registered one."""
+        return self.permanent or self.founder is not None
+
+    def granted(self, account: str | None) -> str:
+        """The prefix an account gets on joining: `@` for the founder and +o entries,
+        `+` for +v entries, "" for everyone else (and for no account)."""
+        if account is None:
+            return ""
+        key = casefold(account)
+        if key == self.founder:
+            return "@"
+        return PREFIX_MODES.get(self.access.get(key, ""), "")
+
+    def unregister(self) -> None:
+        """Caller holds the lock: no founder, no access list (ROOM DROP, the founder's
+        account dropped); kept for a restart, gone once empty unless a default room."""
+        self.founder = self.registered_at = None
+        self.access.clear()
+        self.keeper.room_changed(self)
 
     def has(self, user: User) -> bool:
         return user in self.members
@@ -196,8 +235,9 @@ class Room:
 
 class RoomTable:
     def __init__(self, max_per_user: int, default_modes: str = "nt",
-                 keeper: Keeper | None = None) -> None:
+                 keeper: Keeper | None = None, server_name: str = "ircish") -> None:
         self.keeper: Keeper = keeper or Forgetful()
+        self.server_name = server_name  # the source of the MODE lines access grants send
         flags = parse_flags(default_modes)
         if flags is None:
             raise ValueError(f"room modes {default_modes!r}: only flags among imnst")
@@ -225,7 +265,7 @@ class RoomTable:
     def add_restored(self, name: str) -> Room:
         """A room brought back after a restart (its state is then filled in by the
         caller): empty, without operators, dropped like any room once its last member
-        leaves."""
+        leaves (unless it is registered)."""
         room = Room(name, keeper=self.keeper, ownerless=True)
         with self.lock:
             self._rooms[casefold(name)] = room
@@ -257,10 +297,12 @@ class RoomTable:
 
     def join(self, user: User, name: str, announce: Announce, key: str | None = None
              ) -> tuple[Room, tuple[User, ...]] | None:
-        """Add `user` to the room (created if need be; its first member is its operator)
-        if its modes let them in, and `announce` it to the members, the joiner included,
-        before anyone can send to it. Returns the room and the members besides the
-        joiner, or None if already a member."""
+        """Add `user` to the room (created if need be; its first member is its operator,
+        unless the room is a default, restored or registered one) if its modes let them
+        in, and `announce` it to the members, the joiner included, before anyone can
+        send to it. In a room with an owner, the founder and the access list get their
+        `@`/`+` as they join: a MODE line from the server follows the JOIN. Returns the
+        room and the members besides the joiner, or None if already a member."""
         if len(user.rooms) >= self.max_per_user and casefold(name) not in user.rooms:
             raise errors.TooManyRooms(name)
         while True:
@@ -272,13 +314,78 @@ class RoomTable:
                     return None
                 room.check_can_join(user, key)
                 others = room.members_snapshot
-                room.members[user] = "@" if not room.members and not room.ownerless else ""
+                granted = room.granted(user.account)
+                first = not room.members and not room.ownerless and not room.registered
+                room.members[user] = "@" if first else ""
                 with user.lock:
                     user.rooms[casefold(room.name)] = room
                     user.invites.discard(casefold(room.name))
                 announce(room, (*others, user))
                 room._publish()
+                if granted and not first:
+                    self._announce_prefix(room, user, granted, True, user)
             return room, others
+
+    def apply_access(self, room: Room, users: Iterable[User], adding: bool, letter: str,
+                     actor: User) -> None:
+        """Give (or take) the prefix of access `letter` ("o", "v") to those of `users`
+        who are members of the room, each announced as a MODE line from the server
+        (ROOM AMODE, ROOM REGISTER and TRANSFER, a login: the access list applies at
+        once to who is there, as ergo does)."""
+        symbol = PREFIX_MODES[letter]
+        with room.lock:
+            for user in users:
+                if user in room.members:
+                    self._announce_prefix(room, user, symbol, adding, actor)
+
+    def apply_granted(self, user: User) -> None:
+        """`user` just logged in: give it what the access lists of the rooms it is in
+        grant its account (nothing is taken away at logout, as in ergo)."""
+        for room in user.room_list():
+            with room.lock:
+                granted = room.granted(user.account)
+                if granted and user in room.members:
+                    self._announce_prefix(room, user, granted, True, user)
+
+    def _announce_prefix(self, room: Room, user: User, symbol: str, adding: bool,
+                         actor: User) -> None:
+        """Caller holds room.lock: give (take) `user` the prefix `symbol` and tell the
+        room in a MODE line from the server, if that changes anything. `actor`: whose
+        action it was (the room's history names it)."""
+        before = room.members[user]
+        after = with_prefix(before, symbol, adding)
+        if after == before:
+            return
+        room.members[user] = after
+        letter = next(k for k, v in PREFIX_MODES.items() if v == symbol)
+        event = Event(self.server_name, "MODE",
+                      [room.name, ("+" if adding else "-") + letter, user.nick],
+                      text=False, msgid=new_msgid())
+        deliver_now(room.members_snapshot, event)
+        self.keeper.room_event(room, event, actor.nick)
+
+    def forget_account(self, account: str) -> None:
+        """The account is gone (dropped): the rooms it founded are unregistered (as in
+        ergo; a founder rooms.yaml names stays) and no access list names it any more,
+        so whoever registers the name once it is free inherits nothing."""
+        key = casefold(account)
+        for room in self.all():
+            with room.lock:
+                founded = room.founder == key and not room.founder_from_config
+                if founded:
+                    room.unregister()
+                elif room.access.pop(key, None) is not None:
+                    room.keeper.room_changed(room)
+            if founded:
+                self.drop_if_empty(room)
+
+    def drop_if_empty(self, room: Room) -> None:
+        """A room that stops being registered while empty goes, like any empty room
+        (a default room stays)."""
+        with room.lock:
+            if not room.members and not room.kept:
+                room.closed = True
+        self._drop_if_closed(room)
 
     def part(self, user: User, name: str, announce: Announce) -> Room:
         """Remove `user` from the room, announced to the members (the leaver included)."""
@@ -321,7 +428,7 @@ class RoomTable:
         with user.lock:
             user.rooms.pop(casefold(room.name), None)
         room._publish()
-        if not room.members and not room.permanent:
+        if not room.members and not room.kept:
             room.closed = True
 
     def _drop_if_closed(self, room: Room) -> None:
