@@ -9,9 +9,9 @@ from .ircclient import wait_until
 
 # Every capability the server offers, as CAP LS (without 302) lists them.
 LS_LINE = (f":{S} CAP * LS :account-notify account-tag away-notify batch cap-notify chghost "
-           "draft/chathistory draft/event-playback draft/message-redaction echo-message "
-           "extended-join invite-notify labeled-response message-tags multi-prefix "
-           "server-time setname soju.im/search userhost-in-names")
+           "draft/chathistory draft/event-playback draft/message-redaction draft/read-marker "
+           "echo-message extended-join invite-notify labeled-response message-tags "
+           "multi-prefix server-time setname soju.im/search userhost-in-names")
 
 
 def test_registration_burst_without_cap(connect) -> None:
