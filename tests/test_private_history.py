@@ -177,8 +177,6 @@ def test_messages_to_oneself_are_one_conversation(person) -> None:
 
 # --- TARGETS --------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="SqliteStore.conversations is the store "
-                   "helper's; passes once main has it")
 def test_targets_lists_people_and_rooms_by_latest_message(person) -> None:
     alice, bob = person("Alice", "Alice"), person("bob", "bob")
     carol, guest = person("carol", "carol"), person("guest")
@@ -274,8 +272,6 @@ def test_search_in_a_conversation(person) -> None:
     assert found(person("carol", "carol"), "in=bob;text=needle") == []
 
 
-@pytest.mark.xfail(strict=True, reason="SqliteStore.conversations is the store "
-                   "helper's; passes once main has it")
 def test_search_without_in_covers_rooms_and_conversations(person) -> None:
     alice, bob = person("alice", "alice"), person("bob", "bob")
     alice.join("#dev")
@@ -287,8 +283,6 @@ def test_search_without_in_covers_rooms_and_conversations(person) -> None:
 
 # --- a restart ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="accounts and conversations in SQLite are the "
-                   "store helper's; passes once main has them")
 def test_private_history_outlives_a_restart(start_server, tmp_path: Path) -> None:
     first = start_server(data_dir=tmp_path / "data", flood_control=False)
     alice, bob = connect(first, "alice", "alice"), connect(first, "bob", "bob")

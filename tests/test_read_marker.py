@@ -156,8 +156,6 @@ def test_the_command_entry() -> None:
     assert entry.synopsis == "MARKREAD [<target>] [<timestamp>]"
 
 
-@pytest.mark.xfail(strict=True, reason="accounts and read markers in SQLite are the "
-                   "store helper's; passes once main has them")
 def test_markers_outlive_a_restart(start_server, tmp_path: Path) -> None:
     first: Server = start_server(data_dir=tmp_path / "data", flood_control=False)
     alice = connect(first, "alice", "alice", MARKING)
