@@ -107,7 +107,9 @@ def register(host: str, port: int, name: str) -> None:
 def authenticate(d: Dialogue, mechanism: str, account: str, password: str) -> bool:
     """One SASL exchange on an open connection: True on 903."""
     d.send(f"AUTHENTICATE {mechanism}")
-    d.until("AUTHENTICATE")
+    word, _ = d.until("AUTHENTICATE", "904", "906")
+    if word != "AUTHENTICATE":  # refused at once (e.g. a throttled address)
+        return False
     if mechanism == "PLAIN":
         d.send("AUTHENTICATE " + base64.b64encode(
             f"{account}\0{account}\0{password}".encode()).decode())

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from ircish.server.accounts import login
 from ircish.server.server import Server
 
 from .conftest import SERVER_NAME as S
@@ -30,20 +29,11 @@ def password(account: str) -> str:
     return f"{account}-password"
 
 
-def log_in(server: Server, client: Client, account: str) -> None:
-    """Log the client in to `account` through the server's one login path
-    (`accounts.login.log_in`, what SASL, PASS and NickServ end in) and read its 900.
-    Test-only, until the real logins are on main; then this becomes a PASS."""
-    conn = next(c for c in list(server.connections) if c.user is not None
-                and c.user.nick == client.name)
-    login.log_in(conn.ctx, account)
-    client.expect(rf"^:{S} 900 {re.escape(client.name)} \S+ {re.escape(account)} :")
-
-
 def connect(server: Server, nick: str, account: str | None = None,
             caps: str = PRIVATE) -> Client:
-    """A client that negotiates `caps`, registers as `nick` and, given an account
-    (created if need be), logs in to it."""
+    """A client that negotiates `caps` and registers as `nick`; given an account
+    (created if need be), it logs in to it as a client without SASL does, with
+    `PASS account:password`, and gets its 900 before the welcome."""
     if account is not None and server.accounts.get(account) is None:
         server.accounts.create(account, password(account))
     c = Client(server.address, nick)
@@ -51,10 +41,16 @@ def connect(server: Server, nick: str, account: str | None = None,
     c.expect(r" CAP \* LS :")
     c.send(f"CAP REQ :{caps}")
     c.expect_exact(f":{S} CAP * ACK :{caps}")
-    c.send("CAP END")
-    c.register(nick)
     if account is not None:
-        log_in(server, c, account)
+        c.send(f"PASS {account}:{password(account)}")
+    c.send("CAP END")
+    c.name = nick
+    c.send(f"NICK {nick}")
+    c.send(f"USER {nick} 0 * :Test User")
+    burst = c.collect(r" (376|422) ")
+    logged_in = [line for line in burst if re.match(rf":{S} 900 {re.escape(nick)} ", line)]
+    assert logged_in == ([f":{S} 900 {nick} {src(nick)[1:]} {account} :You are now logged "
+                          f"in as {account}"] if account else []), burst
     c.drain()
     return c
 
@@ -308,10 +304,8 @@ def test_without_history_there_is_no_private_history(start_server) -> None:
     alice.send("CAP LS 302")
     offered = alice.expect(r" CAP \* LS :(.*)$").group(1).split()
     assert "draft/chathistory" not in offered and "draft/read-marker" not in offered
-    alice.send("CAP END")
-    alice.register("alice")
-    server.accounts.create("alice", password("alice"))
-    log_in(server, alice, "alice")
+    alice.close()
+    alice = connect(server, "alice", "alice", caps="batch")   # logged in, all the same
     for command in ("CHATHISTORY LATEST bob * 10", "MARKREAD bob", "REDACT bob x",
                     "SEARCH in=bob"):
         alice.send(command)
