@@ -71,9 +71,11 @@ def people(server: Server) -> Iterator[Person]:
         clients.append(c)
         return c
 
-    yield make
-    for c in clients:
-        c.close()
+    try:
+        yield make
+    finally:
+        for c in clients:
+            c.close()
 
 
 @pytest.fixture
@@ -152,15 +154,23 @@ def test_the_next_holder_of_a_nick_reads_nothing_of_the_last_one(person) -> None
     impostor.close()
     registered = person("dave", "dave")           # dave's account is someone else
     assert latest(registered, "alice") == ("alice", [])
-    # and an account's nick, taken by another account, leads to that one's history
-    bob = person("bob", "bob")
+
+
+def test_a_nick_held_by_another_account_names_that_account(start_server) -> None:
+    """Without nick enforcement another account may hold alice's nick: its history is
+    its own, and the nick leads to it, not to alice's conversations."""
+    server = start_server(flood_control=False, nick_enforcement="none")
+    clients = people(server)
+    person = next(clients)
+    alice, bob = person("alice", "alice"), person("bob", "bob")
     kept = talk(alice, bob, "for alice's account only")
     alice.send("QUIT")
     alice.expect("ERROR")
     mallory = person("alice", "mallory")
     assert latest(mallory, "bob") == ("bob", [])
-    assert latest(bob, "alice") == ("alice", [])   # alice now is mallory's
+    assert latest(bob, "alice") == ("alice", [])   # the nick alice is mallory's now
     assert latest(person("alice2", "alice"), "bob") == ("bob", [kept])
+    clients.close()
 
 
 def test_messages_to_oneself_are_one_conversation(person) -> None:
