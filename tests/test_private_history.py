@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,7 @@ def server(start_server) -> Server:
     return start_server(flood_control=False)
 
 
-def people(server: Server) -> Iterator[Person]:
+def people(server: Server) -> Generator[Person, None, None]:
     """The `person` fixture's body (test_read_marker's too): person(nick,
     account=None, caps=PRIVATE, target=server) is a connected client."""
     clients: list[Client] = []
