@@ -7,6 +7,7 @@ from ircish.server.registry import command
 from ircish.server.replies import send_names, send_topic
 from ircish.server.state import Room, User
 
+from .markread import join_marker  # draft/read-marker: before the names end
 from .part import part_one  # JOIN 0 is PART of every room
 
 
@@ -45,6 +46,7 @@ def join_one(ctx: Context, name: str, key: str = "") -> None:
     if user.away is not None:
         deliver(others, user_message(user, "AWAY", user.away), cap="away-notify")
     send_topic(ctx, room, when_empty=False)
+    join_marker(ctx, room)
     send_names(ctx, room)
 
 

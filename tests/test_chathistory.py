@@ -359,9 +359,10 @@ def test_an_operator_outside_a_room_does_not_read_it(start_server, capped) -> No
     alice.close()
 
 
-def test_a_nick_is_not_a_target_yet(capped) -> None:
-    """Private history needs accounts (who is asking?): a nick, one's own included,
-    and anything else that is no room are INVALID_TARGET."""
+def test_a_user_not_logged_in_reads_no_private_history(capped) -> None:
+    """A nick proves nothing: private history is read by account (see
+    test_private_history). Without one a nick, one's own included, and anything else
+    that is no room are INVALID_TARGET."""
     alice = capped("alice", FULL)
     bob = capped("bob", FULL)
     say(alice, "bob", "psst")
@@ -470,4 +471,4 @@ def test_help_command_shows_it(connect) -> None:
     alice.send("HELP CHATHISTORY")
     alice.expect_exact(f":{S} 704 alice CHATHISTORY :Usage: CHATHISTORY <subcommand> "
                        "[<target>] [<ref>] [<ref>] [<limit>]")
-    alice.expect(rf"^:{S} 705 alice CHATHISTORY :Read a room's history")
+    alice.expect(rf"^:{S} 705 alice CHATHISTORY :Read a room's or a person's history")

@@ -117,7 +117,7 @@ async def type_and_enter(completer: ChatCompleter, *chunks: str) -> str:
 
 @pytest.mark.parametrize("chunks, line", [
     (("/jo", TAB, "#gen", TAB), "/join #general"),
-    (("/m", TAB, TAB), "/mode "),                    # Tab again cycles: /me, /mode, ...
+    (("/mo", TAB, TAB), "/monitor "),                # Tab again cycles: /mode, /monitor, ...
     (("b", TAB, "hi there"), "Bob: hi there"),
     (("thanks CAR", TAB), "thanks Carla"),
     (("thanks CAR", TAB, TAB), "thanks carol"),

@@ -10,9 +10,9 @@ from .ircclient import wait_until
 # Every capability the server offers, as CAP LS (without 302) lists them.
 LS_LINE = (f":{S} CAP * LS :account-notify account-tag away-notify batch cap-notify chghost "
            "draft/account-registration draft/chathistory draft/event-playback "
-           "draft/message-redaction echo-message extended-join invite-notify "
-           "labeled-response message-tags multi-prefix sasl server-time setname "
-           "soju.im/search userhost-in-names")
+           "draft/message-redaction draft/read-marker echo-message extended-join "
+           "invite-notify labeled-response message-tags multi-prefix sasl server-time "
+           "setname soju.im/search userhost-in-names")
 # ... and as CAP LS 302 does: with values (the SASL mechanisms of a plain connection).
 LS_302_LINE = LS_LINE.replace(" sasl ", " sasl=PLAIN,SCRAM-SHA-256 ").replace(
     " draft/account-registration ", " draft/account-registration=before-connect,"

@@ -82,7 +82,8 @@ def test_limit_keeps_the_newest_and_the_server_caps_it(server, alice) -> None:
 
 def test_only_the_users_rooms_are_searched(alice, capped) -> None:
     """Without `in`, the rooms alice is in; a room she may not read (a secret one, one
-    that does not exist, a nick) finds nothing, all alike."""
+    that does not exist) or a nick (she is not logged in: no private history) finds
+    nothing, all alike."""
     assert "deploy the secret" not in found(alice, "text=deploy")
     for target in ("#hidden", "#nosuchroom", "bob"):
         assert found(alice, f"in={target}") == []

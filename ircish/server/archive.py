@@ -16,7 +16,7 @@ from ..protocol import casefold
 from .events import time_ms
 from .modes import Ban
 from .state import Room, RoomTable, Topic
-from .store import NullStore, Record, RoomRecord, SavedBan, Store, conversation_key
+from .store import NullStore, Record, RoomRecord, SavedBan, Store, conversation_key, party_key
 
 if TYPE_CHECKING:
     from .config import RoomSpec, Settings
@@ -56,7 +56,10 @@ class Archive:
 
     def message(self, event: Event, sender: User, room: Room | None = None,
                 peer: User | None = None) -> None:
-        """A PRIVMSG, NOTICE or TAGMSG relayed to a room or to `peer`."""
+        """A PRIVMSG, NOTICE or TAGMSG relayed to a room or to `peer`. A private one is
+        kept under the conversation of the two sides (`party_of`): an account's
+        conversation follows it across nicks and connections; a side that is not logged
+        in is only its nick, and no one reads that side's history by it."""
         if not self.enabled:
             return
         if event.command == "TAGMSG" and not _lasting(event.client_tags):
@@ -65,7 +68,7 @@ class Archive:
             key = casefold(room.name)
         else:
             assert peer is not None
-            key = conversation_key(casefold(sender.nick), casefold(peer.nick))
+            key = conversation_key(party_of(sender), party_of(peer))
         self.store.append(_record(event, key, casefold(sender.nick)))
 
     def room_event(self, room: Room, event: Event, actor: str) -> None:
@@ -133,6 +136,13 @@ class Archive:
         return len(saved)
 
 
+def party_of(user: User) -> str:
+    """The side of a private conversation `user` is now: its account (casefolded) when
+    logged in, else `!` and its casefolded nick (see `store.party_key`)."""
+    account = user.account
+    return party_key(casefold(account) if account else None, casefold(user.nick))
+
+
 def _lasting(tags: dict[str, str] | None) -> bool:
     return bool(tags) and any(name not in _FLEETING_TAGS for name in tags or ())
 
@@ -198,4 +208,4 @@ def _apply_owners(room: Room, spec: RoomSpec) -> None:
     room.access.update(spec.access())
 
 
-__all__ = ["Archive", "open_store", "room_record"]
+__all__ = ["Archive", "open_store", "party_of", "room_record"]

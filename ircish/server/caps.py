@@ -62,6 +62,7 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
     "draft/chathistory": None,
     "draft/event-playback": None,
     "draft/message-redaction": None,
+    "draft/read-marker": None,
     "soju.im/search": None,
 }
 

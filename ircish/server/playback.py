@@ -4,7 +4,9 @@
   server-time format, limits. Each parser answers None for what it cannot read; the
   command decides which FAIL that is (the specs word them differently).
 - Who may read what: a room's history is read only by its current members, and a room
-  one may not read looks exactly like a room that does not exist.
+  one may not read looks exactly like a room that does not exist. A private
+  conversation is read only by a side that is an account, from any of its connections:
+  a nick proves nothing (its next holder is someone else), an account does.
 - Rendering: a stored `Record` becomes the `events.Event` it was when it happened (its
   msgid, its time, the sender's tags), serialized for this client's tag profile, so a
   line from history has the bytes it had live, plus `batch=`.
@@ -20,12 +22,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from ..protocol import Message, casefold, is_room_name
+from ..protocol import Message, casefold, is_room_name, is_valid_nick
+from .archive import party_of
 from .caps import MESSAGE_TAGS
 from .events import Event, format_time_ms
 from .labeled import with_tag
 from .standard_replies import Fail
-from .store import Record, Ref, UnknownMessage
+from .store import Record, Ref, UnknownMessage, conversation_key
 
 if TYPE_CHECKING:
     from .context import Context
@@ -111,6 +114,61 @@ def readable_room(ctx: Context, name: str) -> Room | None:
 def own_rooms(ctx: Context) -> dict[str, Room]:
     """The rooms the user is in, by casefolded name (the store's target keys)."""
     return {casefold(room.name): room for room in ctx.user.room_list()}
+
+
+# --- private conversations -------------------------------------------------------
+
+def own_party(ctx: Context) -> str | None:
+    """The asker's side of its conversations, or None if it is not logged in (and so
+    reads no private history)."""
+    return party_of(ctx.user) if ctx.user.account else None
+
+
+def peer_party(ctx: Context, nick: str) -> str:
+    """The side a nick names: the account of the logged-in user holding it now, else
+    the registered account of that name (its owner, even while someone else holds the
+    nick without logging in), else the nick itself (`!nick`: someone who never logged
+    in)."""
+    holder = ctx.nicks.get(nick)
+    if holder is not None and holder.registered and holder.account:
+        return party_of(holder)
+    account = ctx.accounts.get(nick)
+    if account is not None:
+        return casefold(account.name)
+    return "!" + casefold(nick)
+
+
+def readable_conversation(ctx: Context, nick: str) -> str | None:
+    """The key of the asker's conversation with `nick`, or None when there is none it
+    may read: it is not logged in, or `nick` cannot be a nick."""
+    own = own_party(ctx)
+    if own is None or not is_valid_nick(nick, ctx.settings.nick_length):
+        return None
+    return conversation_key(own, peer_party(ctx, nick))
+
+
+def own_conversations(ctx: Context, start_ms: int, end_ms: int, limit: int
+                      ) -> list[tuple[str, int]]:
+    """The asker's conversations with messages between the two times, as (key, latest
+    message's time), the `limit` most recently active, oldest first; none for a user
+    not logged in. A store read: run it under `read_store`."""
+    own = own_party(ctx)
+    return [] if own is None else ctx.store.conversations(own, start_ms, end_ms, limit)
+
+
+def conversation_name(ctx: Context, key: str) -> str:
+    """A name the asker can use for the other side of its conversation `key`: the
+    account's name as registered, or the nick of a side that was not logged in."""
+    own = own_party(ctx)
+    sides = key.split(" ")
+    if own in sides and len(sides) == 2:
+        sides.remove(own)
+    other = sides[0]
+    if other.startswith("!"):
+        holder = ctx.nicks.get(other[1:])
+        return holder.nick if holder is not None else other[1:]
+    account = ctx.accounts.get(other)
+    return account.name if account is not None else other
 
 
 def read_store(query: Callable[[], T], failed: Fail, unknown: Fail | None = None) -> T:
