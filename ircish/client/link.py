@@ -5,7 +5,11 @@ The reader thread owns the socket's receiving side and the registration dance
 taken, PONG). Every line and every change of link state is handed to `deliver`, which
 the UI makes thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
 When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
-session rejoins its rooms when the new welcome arrives.
+session rejoins its rooms when the new welcome arrives. With `credentials` each
+connection logs in with SASL before the welcome (`cap_negotiation`); a login the server
+refused is not tried again on the next connection (the same password would fail again,
+and servers count failures), and `reconnect` starts over, e.g. without an account
+(`/logout`).
 
 The socket is non-blocking and every operation on it happens under `_lock`: the reader
 waits with `select`, never inside a read, so the UI thread's writes and the reader's
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
 from .cap_negotiation import CAP_WAIT, CapNegotiation
+from .sasl import Credentials, SaslExchange
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
@@ -35,7 +40,13 @@ class LinkState:
     detail: str = ""  # a sentence for the user: what happened, when the next try is
 
 
-LinkEvent = Message | LinkState
+@dataclass(frozen=True)
+class LinkNote:
+    """Something the link itself has to tell the user (no server line says it)."""
+    text: str
+
+
+LinkEvent = Message | LinkState | LinkNote
 
 
 class Link:
@@ -43,10 +54,11 @@ class Link:
                  username: str | None = None, realname: str = "ircish user",
                  backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
                  tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT,
-                 password: str | None = None) -> None:
+                 password: str | None = None, credentials: Credentials | None = None) -> None:
         self.host, self.port = host, port
         self.tls = tls
         self.password = password         # the server's connection password (PASS), if any
+        self.credentials = credentials   # the account to log in to (SASL), if any
         self.nick = nick                 # the nick to register with (updated as it changes)
         self.username = username or nick
         self.realname = realname
@@ -60,6 +72,8 @@ class Link:
         self._stop = threading.Event()
         self._connected = False          # reader thread only: got as far as TCP this time
         self._refused: str | None = None # reader thread only: why trying again is no use
+        self._restart = ""               # why `reconnect` closed the link (else "")
+        self._login_seen: SaslExchange | None = None   # reader thread: its end was handled
         self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
 
     # --- called from the UI thread ------------------------------------------------
@@ -84,6 +98,18 @@ class Link:
         self.send(Message("QUIT", [reason] if reason else []))
         self._thread.join(wait)
         self._close()
+
+    def reconnect(self, reason: str) -> None:
+        """Leave (QUIT with `reason`) and connect again, with the credentials as they
+        are now (`/logout` clears them first)."""
+        self._restart = reason
+        self.send(Message("QUIT", [reason]))
+        with self._lock:
+            if self._sock is not None:
+                try:
+                    self._sock.shutdown(socket.SHUT_RDWR)   # the reader sees EOF
+                except OSError:
+                    pass
 
     @property
     def stopped(self) -> bool:
@@ -111,6 +137,8 @@ class Link:
             attempt = 0 if registered else attempt + 1
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             what = "Connection lost" if self._connected else f"Cannot connect to {where}"
+            if self._restart:
+                what, why, self._restart = self._restart, "as asked", ""
             self.deliver(LinkState("disconnected", f"{what} ({why}); retrying in {delay:g} s"))
             if self._stop.wait(delay):
                 break
@@ -126,7 +154,7 @@ class Link:
             self._sock = sock
         self._connected = True
         self.deliver(LinkState("connected"))
-        self.caps = CapNegotiation()
+        self.caps = CapNegotiation(credentials=self.credentials)
         for msg in self.caps.start():
             self.send(msg)
         if self.password is not None:    # before NICK/USER, as servers expect it
@@ -177,6 +205,13 @@ class Link:
         """What the link itself answers; returns whether we are registered now."""
         for answer in self.caps.feed(msg):
             self.send(answer)
+        login = self.caps.sasl
+        if login is not None and login.finished and login is not self._login_seen:
+            self._login_seen = login
+            if not login.succeeded:
+                self.credentials = None      # the same answer would come next time
+            if login.failure:                # else the server's numeric said why
+                self.deliver(LinkNote(f"Not logged in: {login.failure}"))
         if msg.command == "PING":
             self.send(Message("PONG", msg.params[-1:]))
         elif msg.command == "001":

@@ -1,0 +1,193 @@
+"""Accounts as the model sees them: whether I am logged in and as whom, who else is,
+what registering said, and who owns a room.
+
+- Me: `900 <nick> <source> <account> :...` (RPL_LOGGEDIN) and `901` (RPL_LOGGEDOUT),
+  from SASL, `REGISTER` or NickServ alike; the status line shows the account.
+- Others (a private chat's topic bar says whom one is talking to): `extended-join`
+  (`JOIN #room <account|*> :realname`), `account-notify` (`ACCOUNT <account|*>`),
+  `account-tag` (`@account=...` on what they say), WHOIS `330`.
+- `draft/account-registration`: `REGISTER SUCCESS|VERIFICATION_REQUIRED <account> :...`.
+- Rooms owned by accounts (an ircish server: its 004 version starts with `ircish-` and
+  it offers account registration): after joining, `ROOM INFO #room` is asked, and the
+  answer, whose format is fixed, fills the room's owner and access list:
+      :<server> NOTE ROOM REGISTERED <#room> <founder> <registered_at> :...
+      :<server> NOTE ROOM AMODE <#room> <account> <+o|+v> :...      (zero or more)
+      :<server> NOTE ROOM NOT_REGISTERED <#room> :...
+  These automatic answers are not shown; once the user types a `/room` command of his
+  own, its answers are.
+
+Handlers are named `on_<command>`; the model calls them after its own for the same
+message. What to send waits in `outbox` (the session sends it), as in `history`.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ..protocol import Message, casefold, number
+from .buffers import Line
+from .sentences import nick_of
+
+if TYPE_CHECKING:
+    from .buffers import Buffer
+    from .model import ClientModel
+
+REGISTRATION = "draft/account-registration"
+
+
+def is_ircish(version: str) -> bool:
+    return version.startswith("ircish-")
+
+
+class Accounts:
+    def __init__(self, model: ClientModel) -> None:
+        self.model = model
+        self.outbox: list[Message] = []
+        self.account: str | None = None    # mine, while logged in
+        self.wanted = ""                   # the account the user logs in to at connect
+        self.known: dict[str, str] = {}    # casefolded nick -> account ("*": none)
+        self.offered: dict[str, str] = {}  # capabilities offered (CAP LS/NEW), with values
+        self.server_version = ""           # from 004
+        self._quiet: set[str] = set()      # rooms whose ROOM INFO was asked automatically
+
+    def reset(self) -> None:
+        """A new connection: nothing of the old one holds (the login runs again)."""
+        self.outbox.clear()
+        self.account = None
+        self.known.clear()
+        self.offered.clear()
+        self.server_version = ""
+        self._quiet.clear()
+
+    def account_of(self, nick: str) -> str | None:
+        """The account `nick` is logged in to; "" when known to be none; None: unknown."""
+        found = self.known.get(casefold(nick))
+        return None if found is None else "" if found == "*" else found
+
+    def _learn(self, nick: str, account: str) -> None:
+        if nick and account:
+            self.known[casefold(nick)] = account
+
+    def user_asked_about_rooms(self) -> None:
+        """The user typed a ROOM command: its answers are his to see."""
+        self._quiet.clear()
+
+    # --- capabilities and the server ----------------------------------------------
+
+    def on_cap(self, msg: Message) -> None:
+        sub, names = msg.params[1:2], msg.params[-1].split() if len(msg.params) > 2 else []
+        if sub in (["LS"], ["NEW"]):
+            for item in names:
+                name, _, value = item.partition("=")
+                self.offered[name] = value
+        elif sub == ["DEL"]:
+            for name in names:
+                self.offered.pop(name, None)
+
+    def on_004(self, msg: Message) -> None:
+        self.server_version = msg.params[2] if len(msg.params) > 2 else ""
+
+    def on_001(self, msg: Message) -> None:
+        if self.wanted and self.account is None and "sasl" not in self.model.caps:
+            self.model.add(self.model.server, Line(
+                "error", "Not logged in: this server does not offer SASL "
+                         "(/login tries NickServ)"))
+
+    # --- me -----------------------------------------------------------------------
+
+    def on_900(self, msg: Message) -> None:
+        if len(msg.params) < 3:
+            return
+        was, self.account = self.account, msg.params[2]
+        self._learn(self.model.nick, self.account)
+        if was is None and self.model.registered:
+            for buf in self.model.buffers:   # logged in now: private history is mine to read
+                if buf.kind == "query":
+                    self.model.query_opened(buf)
+
+    def on_901(self, msg: Message) -> None:
+        self.account = None
+        self._learn(self.model.nick, "*")
+
+    def on_register(self, msg: Message) -> None:
+        """`REGISTER SUCCESS <account> :text` (logged in, as with SASL) or
+        `REGISTER VERIFICATION_REQUIRED <account> :text` (how to finish it)."""
+        if len(msg.params) < 2:
+            return
+        what, account = msg.params[0], msg.params[1]
+        text = msg.params[-1] if len(msg.params) > 2 else ""
+        if what == "SUCCESS":
+            self.account = self.account or account
+            self.model.note(f"Account {account} registered; you are logged in as "
+                            f"{self.account}" + (f" ({text})" if text else ""))
+        elif what == "VERIFICATION_REQUIRED":
+            self.model.note(f"Account {account} needs verifying: {text} "
+                            f"(then /quote VERIFY {account} <code>)")
+
+    # --- others -------------------------------------------------------------------
+
+    def on_join(self, msg: Message) -> None:
+        """extended-join names the account; my own join asks an ircish server who owns
+        the room."""
+        nick = nick_of(msg.source)
+        if len(msg.params) >= 3:
+            self._learn(nick, msg.params[1])
+        room = msg.params[0] if msg.params else ""
+        if room and self.model.is_me(nick) and is_ircish(self.server_version) \
+                and REGISTRATION in self.offered:
+            self._quiet.add(casefold(room))
+            self.outbox.append(Message("ROOM", ["INFO", room]))
+
+    def on_account(self, msg: Message) -> None:
+        if msg.params:
+            self._learn(nick_of(msg.source), msg.params[0])
+            if self.model.is_me(nick_of(msg.source)):
+                self.account = None if msg.params[0] == "*" else msg.params[0]
+
+    def on_privmsg(self, msg: Message) -> None:
+        if "!" in (msg.source or ""):
+            self._learn(nick_of(msg.source), msg.tags.get("account", ""))
+
+    on_notice = on_privmsg
+
+    def on_330(self, msg: Message) -> None:
+        if len(msg.params) > 2:
+            self._learn(msg.params[1], msg.params[2])
+
+    # --- rooms owned by accounts --------------------------------------------------
+
+    def room_note(self, msg: Message) -> bool:
+        """`NOTE ROOM ...`: True when handled (the model shows other NOTEs)."""
+        params = msg.params
+        if params[:1] != ["ROOM"] or len(params) < 4:
+            return False
+        buf = self.model.find(params[2], "room")
+        if buf is None:
+            return params[1] in ("REGISTERED", "NOT_REGISTERED", "AMODE")
+        text = self._room_note(buf, params[1], params[3:-1])
+        if text is None:
+            return False
+        if buf.key not in self._quiet:
+            self.model.add(buf, Line("info", text))
+        return True
+
+    def _room_note(self, buf: Buffer, what: str, args: list[str]) -> str | None:
+        """Apply one answer; returns how it reads (None: not one of ROOM INFO's)."""
+        if what == "REGISTERED" and len(args) >= 2:
+            buf.owner, buf.access = args[0], {}
+            return f"{buf.name} is registered to {args[0]} since {when(args[1])}"
+        if what == "AMODE" and len(args) >= 2:
+            buf.access[casefold(args[0])] = args[1]
+            return f"  {args[0]} gets {args[1]} in {buf.name}"
+        if what == "NOT_REGISTERED":
+            buf.owner, buf.access = "", {}
+            return f"{buf.name} is not registered"
+        return None
+
+
+def when(stamp: str) -> str:
+    """A registration time: epoch seconds shown as a local date; anything else as is."""
+    seconds = number(stamp)
+    if seconds is None:
+        return stamp
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
