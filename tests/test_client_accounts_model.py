@@ -56,7 +56,7 @@ def texts(model: ClientModel, name: str | None = None) -> list[str]:
 
 
 def topic(model: ClientModel) -> str:
-    return "".join(text for _, text in ChatView(model, InputBuffer()).topic_line())
+    return "".join(fragment[1] for fragment in ChatView(model, InputBuffer()).topic_line())
 
 
 # --- me and the others -----------------------------------------------------------
@@ -94,14 +94,14 @@ def test_a_private_chat_says_whom_one_talks_to(model: ClientModel) -> None:
     assert topic(model) == " Private chat with bob (not logged in)"
     feed(model, f":{BOB} ACCOUNT bob")
     assert topic(model) == " Private chat with bob (logged in as bob)"
-    feed(model, f":carol!c@h PRIVMSG alice :hello")
+    feed(model, ":carol!c@h PRIVMSG alice :hello")
     model.switch_to("carol")
     assert topic(model) == " Private chat with carol"          # nothing known
 
 
 def test_extended_join_names_the_account(model: ClientModel) -> None:
     feed(model, f":{ALICE} JOIN #dev alice :Alice", f":{BOB} JOIN #dev bobby :Bob",
-         f":carol!c@h JOIN #dev * :Carol")
+         ":carol!c@h JOIN #dev * :Carol")
     assert model.accounts.account_of("bob") == "bobby"
     assert model.accounts.account_of("carol") == ""
     assert "bob (~bob@10.0.0.2) joined #dev" in texts(model, "#dev")
@@ -279,3 +279,12 @@ def test_a_private_chat_asks_its_marker_and_history(model: ClientModel) -> None:
     assert bob is not None and (bob.unread, bob.mentions) == (1, 1)
     feed(model, f"{S} MARKREAD bob timestamp={timestamp(BASE + 10)}")
     assert (bob.unread, bob.mentions) == (0, 0)
+
+
+def test_an_echoed_identify_is_not_shown(model: ClientModel) -> None:
+    """With echo-message, what I send NickServ comes back: a password is not shown."""
+    feed(model, f"@msgid=e1 :{ALICE} PRIVMSG NickServ :IDENTIFY alice hunter2",
+         f"@msgid=e2 :{ALICE} PRIVMSG NickServ :INFO bob")
+    nickserv = model.find("NickServ")
+    assert nickserv is not None
+    assert [line.text for line in nickserv.lines] == ["INFO bob"]
