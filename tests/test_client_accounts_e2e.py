@@ -23,6 +23,7 @@ from ircish.client.app import ChatApp, history_file, parse_args
 from ircish.client.history import timestamp
 
 from .test_client_app import Running
+from .test_client_e2e import Terminal, terminal  # noqa: F401 (a fixture)
 
 S = ":irc.test"
 OFFER = ("sasl=PLAIN,SCRAM-SHA-256 server-time message-tags batch echo-message "
@@ -272,3 +273,21 @@ def test_register_with_the_hidden_prompt_then_reconnect_and_logout(peer: Peer) -
     asyncio.run(scenario())
     kept = history_file().read_text()
     assert "hunter2" not in kept and "/register" not in kept and "/logout" in kept
+
+
+def test_the_password_prompt_is_masked_on_screen(terminal: Callable[..., Terminal]) -> None:  # noqa: F811
+    """The real client in a pseudo-terminal against the real server: what is typed at
+    the password prompt shows as stars, and never in clear."""
+    alice = terminal("--nick", "alice", "--join", "")
+    alice.expect(r"\[alice\] \[1:127\.0\.0\.1:\d+\] \[online\]")
+    alice.type("/login\r")
+    alice.expect(r"Type the password \(it is not shown\)")
+    alice.expect(r"^Password for account alice:$")      # (the screen's lines are stripped)
+    alice.type("hunter2")
+    alice.expect(r"^Password for account alice: \*{7}$")
+    assert "hunter2" not in alice.text()
+    alice.type("\r")
+    alice.expect(r"^\[127\.0\.0\.1:\d+\]$")               # the prompt is the usual one again
+    alice.type("/help login\r")                              # something after it, drawn
+    alice.expect(r"/login \[<account>\]")
+    assert "hunter2" not in alice.text()

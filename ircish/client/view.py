@@ -110,7 +110,7 @@ class ChatView:
         prompt = BeforeInput(self.prompt, style="class:prompt")
         secret = ConditionalProcessor(PasswordProcessor(), filter=Condition(
             lambda: self.model.password_prompt is not None))
-        entry = Window(BufferControl(self.input, input_processors=[prompt, secret],
+        entry = Window(BufferControl(self.input, input_processors=[secret, prompt],
                                      search_buffer_control=self.search.control),
                        height=Dimension(min=1, max=6), wrap_lines=True,
                        dont_extend_height=True)
