@@ -288,3 +288,15 @@ def test_an_echoed_identify_is_not_shown(model: ClientModel) -> None:
     nickserv = model.find("NickServ")
     assert nickserv is not None
     assert [line.text for line in nickserv.lines] == ["INFO bob"]
+
+
+def test_a_server_without_room_info_is_not_noise(model: ClientModel) -> None:
+    join(model, "#dev")
+    before = texts(model, "#dev")
+    model.show(model.find("#dev"))  # type: ignore[arg-type]
+    feed(model, f"{S} 421 alice ROOM :Unknown command",
+         f"{S} FAIL ROOM NO_SUCH_ROOM #dev :No such room")
+    assert texts(model, "#dev") == before
+    model.accounts.user_asked_about_rooms()
+    feed(model, f"{S} 421 alice ROOM :Unknown command")
+    assert texts(model, "#dev")[-1] == "ROOM: Unknown command"

@@ -68,6 +68,14 @@ class Accounts:
         if nick and account:
             self.known[casefold(nick)] = account
 
+    def hides(self, msg: Message) -> bool:
+        """An error answering an automatic ROOM INFO (a server without ROOM, a room it
+        does not know): not the user's business either."""
+        if not self._quiet:
+            return False
+        return (msg.command == "421" and msg.params[1:2] == ["ROOM"]) or \
+            (msg.command == "FAIL" and msg.params[:1] == ["ROOM"])
+
     def user_asked_about_rooms(self) -> None:
         """The user typed a ROOM command: its answers are his to see."""
         self._quiet.clear()

@@ -138,6 +138,7 @@ class LoginFlow:
             or (msg.command == "FAIL" and msg.params[:1] == ["REGISTER"])
         if logged_in or registered:
             self.link.remember(pending)
+            self.model.accounts.wanted = pending.account
         if logged_in or registered or refused:
             self.pending = None
 
@@ -150,6 +151,7 @@ class LoginFlow:
     def logout(self) -> None:
         self.link.remember(None)
         self.pending = None
+        self.model.accounts.wanted = ""
         if self.model.accounts.account is None:
             self.model.note("You are not logged in (the next connection will not log in "
                             "either)")

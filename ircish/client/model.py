@@ -298,8 +298,9 @@ class ClientModel(BufferList):
 
     def _on_fail(self, msg: Message) -> None:
         """Standard replies: `FAIL <command> <code> [<context>...] :<description>`."""
-        if msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg):
-            return    # a catch-up asked again another way: nothing for the user
+        if msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg) \
+                or self.accounts.hides(msg):
+            return    # an automatic request's answer: nothing for the user
         if len(msg.params) >= 3:
             self.note(f"{msg.params[0]}: {msg.params[-1]}", "error")
 
@@ -400,8 +401,9 @@ class ClientModel(BufferList):
         self._numeric(msg)
 
     def _numeric(self, msg: Message) -> None:
-        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered:
-            return   # a server without CAP refused the link's negotiation, not the user
+        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered \
+                or self.accounts.hides(msg):
+            return   # refused what the link or the model asked, not the user
         kind, text, where = describe_numeric(msg, self.nick)
         if text is not None:
             self.add(self.server if where == "server" or self.buffer is self.server else
