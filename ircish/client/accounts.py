@@ -164,8 +164,17 @@ class Accounts:
 
     # --- rooms owned by accounts --------------------------------------------------
 
+    def on_note(self, msg: Message) -> None:
+        """`NOTE|WARN <command> <code> [<context>...] :<description>`: shown, but for
+        the answers to ROOM INFO."""
+        if not self.room_note(msg) and len(msg.params) >= 3:
+            self.model.note(f"{msg.params[0]}: {msg.params[-1]}",
+                            "error" if msg.command == "WARN" else "info")
+
+    on_warn = on_note
+
     def room_note(self, msg: Message) -> bool:
-        """`NOTE ROOM ...`: True when handled (the model shows other NOTEs)."""
+        """`NOTE ROOM ...`: True when it was one of ROOM INFO's answers."""
         params = msg.params
         if params[:1] != ["ROOM"] or len(params) < 4:
             return False

@@ -298,20 +298,11 @@ class ClientModel(BufferList):
 
     def _on_fail(self, msg: Message) -> None:
         """Standard replies: `FAIL <command> <code> [<context>...] :<description>`."""
-        if msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg) \
+        if (msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg)) \
                 or self.accounts.hides(msg):
             return    # an automatic request's answer: nothing for the user
         if len(msg.params) >= 3:
             self.note(f"{msg.params[0]}: {msg.params[-1]}", "error")
-
-    def _on_note(self, msg: Message) -> None:
-        """`NOTE|WARN <command> <code> [<context>...] :<description>`; a room's owner
-        (ROOM INFO) is `accounts`' business."""
-        if not self.accounts.room_note(msg) and len(msg.params) >= 3:
-            self.note(f"{msg.params[0]}: {msg.params[-1]}",
-                      "error" if msg.command == "WARN" else "info")
-
-    _on_warn = _on_note
 
     def _on_error(self, msg: Message) -> None:
         self.add(self.server, Line("error", msg.params[0] if msg.params else "ERROR"))
@@ -401,7 +392,7 @@ class ClientModel(BufferList):
         self._numeric(msg)
 
     def _numeric(self, msg: Message) -> None:
-        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered \
+        if (msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered) \
                 or self.accounts.hides(msg):
             return   # refused what the link or the model asked, not the user
         kind, text, where = describe_numeric(msg, self.nick)
