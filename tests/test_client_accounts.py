@@ -433,3 +433,15 @@ def test_logout_forgets_the_credentials_and_reconnects() -> None:
     link.credentials = ALICE
     flow.logout()
     assert link.credentials is None and link.reconnected == ["Logging out"]
+    assert link.sent == []
+
+
+def test_logout_on_an_ircish_server_asks_nickserv() -> None:
+    model, flow, link = connected()
+    for line in (f"{S} 004 alice irc.test ircish-0.1.0 iowB biklmnost",
+                 f"{S} 900 alice alice!a@h alice :You are now logged in as alice"):
+        model.feed(parse_line(line))
+    link.credentials = ALICE
+    flow.logout()
+    assert link.credentials is None and link.reconnected == []
+    assert link.sent == ["PRIVMSG NickServ LOGOUT"]

@@ -124,6 +124,7 @@ def unb64(text: str) -> str:
 
 
 BASE = time.time() - 600
+OTHER = "ergo-2.14.0"
 
 
 def at(seconds: int) -> str:
@@ -156,10 +157,10 @@ def scram_login(peer: Peer, password: str) -> None:
               f"{S} 903 alice :SASL authentication successful")
 
 
-def welcome(peer: Peer) -> None:
+def welcome(peer: Peer, version: str = "ircish-0.1.0") -> None:
     peer.expect("CAP END")
     peer.send(f"{S} 001 alice :Welcome to the ircish IRC network alice!~alice@127.0.0.1",
-              f"{S} 004 alice irc.test ircish-0.1.0 iowB biklmnost",
+              f"{S} 004 alice irc.test {version} iowB biklmnost",
               f"{S} 005 alice CHATHISTORY=100 :are supported by this server")
 
 
@@ -214,10 +215,11 @@ def test_sasl_scram_at_connect_room_owner_and_read_markers(
 
 
 def test_register_with_the_hidden_prompt_then_reconnect_and_logout(peer: Peer) -> None:
+    """Another IRCv3 server (not ircish: /logout reconnects without logging in)."""
     def first_connection() -> None:
         peer.accept()
         negotiate(peer)
-        welcome(peer)                     # no credentials: no AUTHENTICATE before CAP END
+        welcome(peer, OTHER)              # no credentials: no AUTHENTICATE before CAP END
         peer.expect("JOIN #general")
         peer.send(":alice!~alice@127.0.0.1 JOIN #general * :ircish user",
                   f"{S} 366 alice #general :End")
@@ -251,7 +253,7 @@ def test_register_with_the_hidden_prompt_then_reconnect_and_logout(peer: Peer) -
                 peer.accept()
                 assert "sasl" in negotiate(peer).split()
                 scram_login(peer, "hunter2 hunter2")
-                welcome(peer)
+                welcome(peer, OTHER)
             await off(dropped)
             await alice.until(lambda: alice.model.registered
                               and alice.model.accounts.account == "alice")
@@ -265,7 +267,7 @@ def test_register_with_the_hidden_prompt_then_reconnect_and_logout(peer: Peer) -
                 peer.accept()
                 start = len(peer.log)
                 negotiate(peer)
-                welcome(peer)
+                welcome(peer, OTHER)
                 assert not any(line.startswith("AUTHENTICATE") for line in peer.log[start:])
             await off(logged_out)
             await alice.until(lambda: alice.model.registered)

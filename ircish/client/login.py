@@ -12,9 +12,12 @@
   <account> <password>`.
 - A login that worked (900, or REGISTER SUCCESS) makes the link log in with SASL on
   every reconnect from then on (`remember`).
-- `/logout`: IRC has no standard way to log out (SASL cannot undo itself, NickServ
-  LOGOUT exists on some services only). ircish forgets the credentials and reconnects
-  without them (`reconnect`): that works on every server, and the rooms are rejoined.
+- `/logout`: IRC has no standard way to log out (SASL cannot undo itself; NickServ
+  LOGOUT exists on some services only, and what an unknown one does with it cannot be
+  known). The credentials are forgotten either way (no login on the next connection).
+  On an ircish server (its 004 version says so), whose NickServ has LOGOUT, that is
+  sent and the connection stays; elsewhere the client reconnects without logging in
+  (`reconnect`), which works on every server, and the rooms are rejoined.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..protocol import Message, casefold
-from .accounts import REGISTRATION
+from .accounts import REGISTRATION, is_ircish
 from .model import ClientModel
 from .sasl import Credentials, SaslExchange
 from .slash import AskPassword
@@ -155,6 +158,9 @@ class LoginFlow:
         if self.model.accounts.account is None:
             self.model.note("You are not logged in (the next connection will not log in "
                             "either)")
+            return
+        if is_ircish(self.model.accounts.server_version):
+            self.send(Message("PRIVMSG", ["NickServ", "LOGOUT"]))
             return
         self.model.note("Logging out: IRC has no standard way to, so ircish reconnects "
                         "without your account; your rooms are rejoined")
