@@ -25,7 +25,7 @@ from prompt_toolkit.output import Output
 
 from ..protocol import Message, split_list
 from .completion import ChatCompleter
-from .credentials import CredentialsError, resolve
+from .credentials import CredentialsError, accounts_file, resolve
 from .link import Link, LinkEvent, tls_context
 from .model import ClientModel
 from .sasl import Credentials
@@ -55,7 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Inside: /help lists the commands; Alt-1..9, Ctrl-N/Ctrl-P or /win N switch "
                "buffers; F2 shows or hides the member list; Ctrl-R searches the input history; "
                "PageUp/PageDown scroll (PageUp at the top loads older history, with servers "
-               "that keep it); /search words; /quit or Ctrl-D on an empty line leaves.")
+               "that keep it); /search words; /register, /login and /logout for your account "
+               "(passwords are asked hidden, never kept); /quit or Ctrl-D on an empty line "
+               "leaves.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="server port (default 6667, or 6697 with --tls)")
     parser.add_argument("--tls", action="store_true",
@@ -76,8 +78,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sasl", action="store_true",
                         help="log in to your account (SASL: SCRAM-SHA-256 or PLAIN) while "
                              f"connecting; the password comes from {PASSWORD_VARIABLE}, the "
-                             "accounts file (a server listed there is logged in to without "
-                             "--sasl) or a hidden prompt")
+                             f"accounts file {accounts_file()} (chmod 600; a server listed "
+                             "there is logged in to without --sasl) or a hidden prompt")
     parser.add_argument("--account", metavar="NAME",
                         help="the account to log in to (default: the nick)")
     args = parser.parse_args(argv)
