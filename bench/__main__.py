@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from . import history, scenarios
+from . import history, logins, scenarios
 from .history_fill import Filled, fill
 from .loadgen import raise_fd_limit
 from .servers import PEERS, IrcishAt, Peer
@@ -44,6 +44,9 @@ PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *WRITER
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
 ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
          "junk MiB taken", "server RSS MiB", "server_cpu"]
+LOGINS = ["logins/s", "login p50 ms", "login p99 ms", "failed", "server_cpu", "gen_cpu"]
+STORM = ["deliveries/s", "vs no storm", "lost", "p99 ms", "storm attempts/s",
+         "storm logins failed", "server_cpu"]
 STALL = ["deliveries/s", "vs no staller", "lost", "staller dropped after s", "staller reason",
          "gen_cpu"]
 HISTORY_EMPTY = ["latest p99 ms", "search p99 ms", "RSS MiB", "start-up s"]
@@ -53,7 +56,8 @@ SEARCH = ["search p50 ms", "search p99 ms", "search max ms", "search msgs/reply"
           "RSS growth MiB", "db MiB"]
 BASELINE = "history empty"
 # shown on each run's progress line
-PROGRESS = ("deliveries/s", "round trips/s", "p99 ms", "attackers dropped", "registrations/s",
+PROGRESS = ("deliveries/s", "logins/s", "storm attempts/s", "round trips/s", "p99 ms",
+            "attackers dropped", "registrations/s",
             "KiB/client", "lost", "writer deepest queue", "latest p99 ms", "before p99 ms",
             "search p99 ms", "RSS MiB", "RSS growth MiB")
 
@@ -79,6 +83,12 @@ def plan(full: bool, history_rows: int = 0, history_queries: int = 300) -> list[
                         {"clients": 200, "seconds": secs + 2, "attack": 4}, ABUSE))
     out.append(Scenario("stall (fanout 200)", scenarios.fanout,
                         {"clients": 200, "seconds": secs + 2, "staller": True}, STALL))
+    for mechanism in ("PLAIN", "SCRAM-SHA-256"):
+        out.append(Scenario(f"logins {mechanism}", logins.logins,
+                            {"mechanism": mechanism, "seconds": secs}, LOGINS))
+    out.append(Scenario("login storm (fanout 200)", scenarios.fanout,
+                        {"clients": 200, "seconds": secs + 2, "storm": 8}, STORM,
+                        needs=("fanout 200",)))
     if history_rows:
         asked = {"count": history_queries}
         label = f"history {rows_label(history_rows)}"
@@ -243,7 +253,8 @@ def compare(scenario: Scenario, peer: str, figures: dict[str, Any],
     kwargs = scenario.kwargs
     plain = results.get(("fanout 200", "deliveries/s", peer))
     versus = ("vs no staller" if kwargs.get("staller")
-              else "vs no attack" if kwargs.get("attack") else None)
+              else "vs no attack" if kwargs.get("attack")
+              else "vs no storm" if kwargs.get("storm") else None)
     if versus and plain and isinstance(figures.get("deliveries/s"), float):
         # against this repetition's run of the same server, undisturbed
         figures[versus] = float(figures["deliveries/s"]) / plain[-1]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .abuse import Attack
 from .loadgen import Bot, Loop, cpu_seconds, marked, percentile, proc_status
+from .logins import LoginStorm
 
 Figures = dict[str, float | str]   # numbers, and a few words (why a staller left)
 TEXT_LEN = 60                 # bytes of message text, like a short chat line
@@ -69,14 +70,16 @@ def drain(loop: Loop, expected: Callable[[], bool], quiet: float = 2.0,
 
 def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10,
            seconds: float = 5.0, rate: float | None = None, staller: bool = False,
-           caps: str = "", attack: int = 0) -> Figures:
+           caps: str = "", attack: int = 0, storm: int = 0) -> Figures:
     """`senders` of `clients` members of one room talk; everyone else counts.
 
     With `rate` None they send as fast as the server takes it (TCP back-pressure paces
     them); with a rate, the total is paced to `rate` messages/s and every message is
     marked for latency. With `staller`, one more member stops reading once joined.
     With `caps`, every member asks for those capabilities (tags cost bytes and work).
-    With `attack`, that many attackers of each kind stream junk meanwhile (`abuse.py`)."""
+    With `attack`, that many attackers of each kind stream junk meanwhile (`abuse.py`);
+    with `storm`, that many connections from another address send wrong passwords
+    (`logins.py`)."""
     loop = Loop(host, port, caps=caps)
     try:
         bots = room_of(loop, clients, "#bench", "f")
@@ -98,6 +101,9 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         stack = contextlib.ExitStack()
         if attackers is not None:
             stack.enter_context(attackers)
+        storming = LoginStorm(host, port, storm) if storm else None
+        if storming is not None:
+            stack.enter_context(storming)
         window = Window(pid)
         start = time.monotonic()
         end = start + seconds
@@ -134,6 +140,8 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         figures: Figures = {**timed}
         if attackers is not None:
             figures.update(attackers.figures)
+        if storming is not None:
+            figures.update(storming.figures)
         loop.min_round = 0.0
         received_in_window = sum(b.lines for b in bots)
         # with a staller, every member also gets its QUIT (when the server drops it)

@@ -1,8 +1,12 @@
 """CAP: IRCv3 capability negotiation (version 302). Registration waits for CAP END.
 
-What is offered, and what each capability changes, is in `ircish/caps.py`."""
+What is offered, and what each capability changes, is in `ircish/server/caps.py`; the
+SASL mechanisms offered depend on the connection (`accounts/sasl.available`)."""
+from collections.abc import Mapping
+
 from ircish.protocol import MAX_LINE, Message, number
 from ircish.server import caps, errors
+from ircish.server.accounts import sasl
 from ircish.server.context import Context
 from ircish.server.registry import command
 from ircish.server.replies import complete_registration
@@ -25,7 +29,7 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
         if version >= 302:
             user.caps.add("cap-notify")  # implied by 302
         head = len(f":{ctx.settings.server_name} CAP {user.nick} LS * :")
-        lines = caps.ls_lines(version, MAX_LINE - 2 - head, "history" in ctx.features)
+        lines = caps.ls_lines(version, MAX_LINE - 2 - head, offered(ctx))
         for i, line in enumerate(lines):
             _cap_reply(ctx, "LS", line, more=i < len(lines) - 1)
     elif sub == "LIST":
@@ -40,11 +44,16 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
         raise errors.InvalidCapCommand(subcommand)
 
 
+def offered(ctx: Context) -> Mapping[str, str | None]:
+    """What this connection is offered (LS lists it, REQ may take from it): the
+    server's features, and the SASL mechanisms that work over this connection."""
+    return caps.offered(ctx.features, sasl.available(ctx.settings, ctx.user.tls))
+
+
 def request(ctx: Context, arg: str) -> None:
     """All or nothing: one unknown name refuses the whole request (NAK)."""
     wanted = [w for w in arg.split(" ") if w]
-    if not wanted or caps.unknown((w.removeprefix("-") for w in wanted),
-                                  "history" in ctx.features):
+    if not wanted or caps.unknown((w.removeprefix("-") for w in wanted), offered(ctx)):
         _cap_reply(ctx, "NAK", arg)
         return
     user = ctx.user

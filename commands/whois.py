@@ -38,6 +38,9 @@ def whois_one(ctx: Context, nick: str) -> None:
         ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a Bot on {s.network}")
     if user.tls:
         ctx.reply(N.RPL_WHOISSECURE, user.nick, "is using a secure connection")
+    if user.certfp is not None and (user is ctx.user or ctx.user.is_oper):
+        ctx.reply(N.RPL_WHOISCERTFP, user.nick,
+                  f"has client certificate fingerprint {user.certfp}")
     away = user.away
     if away is not None:
         ctx.reply(N.RPL_AWAY, user.nick, away)

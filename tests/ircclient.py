@@ -15,9 +15,12 @@ DEFAULT_WAIT = 3.0
 
 class Client:
     def __init__(self, address: tuple[str, int], name: str = "?",
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, source: str | None = None) -> None:
+        """`source`: the local address to connect from (any of 127.0.0.0/8 reaches a
+        server on 127.0.0.1, so a test can be several clients' addresses)."""
         self.name = name
-        self.sock = socket.create_connection(address, timeout=DEFAULT_WAIT)
+        self.sock = socket.create_connection(address, timeout=DEFAULT_WAIT,
+                                             source_address=(source, 0) if source else None)
         if tls is not None:
             self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self._buf = b""

@@ -11,7 +11,9 @@ from .ircclient import wait_until
 LS_LINE = (f":{S} CAP * LS :account-notify account-tag away-notify batch cap-notify chghost "
            "draft/chathistory draft/event-playback draft/message-redaction echo-message "
            "extended-join invite-notify labeled-response message-tags multi-prefix "
-           "server-time setname soju.im/search userhost-in-names")
+           "sasl server-time setname soju.im/search userhost-in-names")
+# ... and as CAP LS 302 does: with values (the SASL mechanisms of a plain connection).
+LS_302_LINE = LS_LINE.replace(" sasl ", " sasl=PLAIN,SCRAM-SHA-256 ")
 
 
 def test_registration_burst_without_cap(connect) -> None:
@@ -42,7 +44,7 @@ def test_cap_negotiation_holds_the_welcome_until_cap_end(connect) -> None:
     c.send("CAP LS 302")
     c.send("NICK bob")
     c.send("USER bob 0 * :Bob")
-    c.expect_exact(LS_LINE)
+    c.expect_exact(LS_302_LINE)
     c.send("CAP REQ :multi-prefix no-such-cap")
     c.expect_exact(f":{S} CAP bob NAK :multi-prefix no-such-cap")  # all or nothing
     c.send("CAP LIST")
@@ -60,7 +62,7 @@ def test_irssi_style_probe_gets_451_then_registers(connect) -> None:
     c = connect()
     c.send("CAP LS 302")
     c.send("JOIN :")
-    c.expect_exact(LS_LINE, f":{S} 451 * :You have not registered")
+    c.expect_exact(LS_302_LINE, f":{S} 451 * :You have not registered")
     c.send("CAP END")
     c.register("irssiuser")
     c.send("MODE irssiuser +i")

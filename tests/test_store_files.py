@@ -318,7 +318,7 @@ def test_a_big_file_gets_its_rooms_checked_only(tmp_path: Path, monkeypatch: pyt
     fill(tmp_path, 10)
     monkeypatch.setattr(schema, "FULL_CHECK_BYTES", 1000)
     SqliteStore.open(tmp_path).close()
-    assert "checked the rooms only" in caplog.text
+    assert "checked the rooms and accounts only" in caplog.text
 
 
 def test_migrating_rows_in_time_order_gives_no_skew(tmp_path: Path) -> None:

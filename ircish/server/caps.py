@@ -11,7 +11,9 @@ invite-notify, setname, chghost, ...) are checked by name where those lines are 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 from ..protocol import pack
 
@@ -28,7 +30,8 @@ _PROFILE_BITS = {
     "extended-join": EXTENDED_JOIN,
 }
 
-# Everything offered in CAP LS, with its 302 value (None: no value). Each is here
+# Offered in every CAP LS, with its 302 value (None: no value); `offered` adds the
+# ones that depend on the server's settings and the connection. Each is here
 # because it works (tests/test_caps.py negotiates each and checks its effect; the
 # README lists what each does).
 CAPABILITIES: dict[str, str | None] = {
@@ -59,12 +62,18 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
 }
 
 
-def offered(history: bool) -> dict[str, str | None]:
-    """What CAP LS lists on this server."""
-    return _WITH_HISTORY if history else CAPABILITIES
-
-
-_WITH_HISTORY = dict(sorted({**CAPABILITIES, **HISTORY_CAPABILITIES}.items()))
+@lru_cache(maxsize=16)
+def offered(features: frozenset[str], sasl: tuple[str, ...] = ()) -> Mapping[str, str | None]:
+    """What CAP LS lists, sorted by name: the capabilities that always work, those
+    of the server's `features` that are on, and `sasl` with the SASL mechanisms that
+    work on the connection asking (`accounts/sasl.available`; none: no `sasl`, as
+    sasl-3.2 requires). Read-only: shared between connections."""
+    caps = dict(CAPABILITIES)
+    if "history" in features:
+        caps.update(HISTORY_CAPABILITIES)
+    if sasl:
+        caps["sasl"] = ",".join(sasl)
+    return MappingProxyType(dict(sorted(caps.items())))
 
 
 def profile(caps: Iterable[str]) -> int:
@@ -74,16 +83,15 @@ def profile(caps: Iterable[str]) -> int:
     return bits
 
 
-def unknown(names: Iterable[str], history: bool) -> list[str]:
-    caps = offered(history)
-    return [name for name in names if name not in caps]
+def unknown(names: Iterable[str], offered: Mapping[str, str | None]) -> list[str]:
+    return [name for name in names if name not in offered]
 
 
-def ls_lines(version: int, budget: int, history: bool) -> list[str]:
+def ls_lines(version: int, budget: int, offered: Mapping[str, str | None]) -> list[str]:
     """The CAP LS list, split into chunks of at most `budget` bytes (302 continues a
     long list over several lines; older clients get one line and no values)."""
     items = [f"{name}={value}" if value and version >= 302 else name
-             for name, value in offered(history).items()]
+             for name, value in offered.items()]
     if version < 302:
         return [" ".join(items)]
     return pack(items, budget) or [""]

@@ -121,6 +121,7 @@ class Connection:
         reason = "Connection closed"
         try:
             self.transport.handshake()
+            self.user.certfp = self.transport.certfp
             while not self.closing:
                 wait = self._work_off_backlog()
                 if self.backlog_bytes > self.server.settings.recvq:

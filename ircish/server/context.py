@@ -19,6 +19,7 @@ from .replies import numeric_line, numeric_lines
 
 if TYPE_CHECKING:
     from .accounts import AccountBook
+    from .accounts.throttle import LoginThrottle
     from .archive import Archive
     from .config import Settings
     from .connection import Connection
@@ -41,7 +42,7 @@ class Session:
     cap_negotiating: bool = False   # CAP LS/REQ before registration: the welcome waits for CAP END
     password: str | None = None     # given with PASS; checked when registration completes
     failed_opers: int = 0           # OPER attempts refused on this connection
-    sasl: object | None = None      # the SASL exchange in progress (AUTHENTICATE; sasl.py)
+    sasl: object | None = None      # SASL state, once AUTHENTICATE is used (sasl.SaslState)
     nick_deadline: float | None = None  # monotonic time to log in by, or lose the nick
 
 
@@ -89,6 +90,11 @@ class Context:
     def accounts(self) -> AccountBook:
         """The accounts, and who is logged in to each."""
         return self._server.accounts
+
+    @property
+    def login_throttle(self) -> LoginThrottle:
+        """Failed logins by address and by account (`accounts/throttle.py`)."""
+        return self._server.login_throttle
 
     @property
     def archive(self) -> Archive:

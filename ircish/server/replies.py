@@ -10,6 +10,7 @@ from .. import __version__
 from .. import numerics as N
 from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
+from .accounts.login import before_welcome
 from .modes import MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def complete_registration(ctx: Context) -> None:
         ctx.reply_error(errors.PasswordMismatch())
         ctx.terminate("Bad Password")
         return
+    before_welcome(ctx)  # SASL in progress is aborted; PASS account:password logs in
     user.registered = True
     ctx.adjust_counts(users=+1)
     s = ctx.settings

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from .accounts import AccountBook
+from .accounts.throttle import LoginThrottle
 from .archive import Archive, open_store
 from .config import Settings
 from .connection import Connection
@@ -67,6 +68,7 @@ class Server:
         self.features = frozenset({"history"} if self.archive.enabled else ())
         self.accounts = AccountBook(self.archive.store, settings.nick_length,
                                     settings.min_password_length, settings.nick_reserve_days)
+        self.login_throttle = LoginThrottle(settings.login_failures)
         self.rooms = RoomTable(settings.max_rooms_per_user, settings.room_modes.lstrip("+"),
                                keeper=self.archive)
         self.monitors = Monitors(settings.server_name)
@@ -120,7 +122,8 @@ class Server:
         threading.stack_size(s.thread_stack_size)
         budget = fit_clients(s.max_clients, s.fd_headroom)
         self.max_clients = budget.max_clients
-        tls = server_context(str(s.tls_cert), str(s.tls_key) if s.tls_key else None) \
+        tls = server_context(str(s.tls_cert), str(s.tls_key) if s.tls_key else None,
+                             str(s.tls_client_ca) if s.tls_client_ca else None) \
             if s.tls_cert else None
         plain = self._listen(s.port)
         self.address = plain.getsockname()[:2]

@@ -9,6 +9,7 @@ and non-blocking sends (its rank among the server's locks is in `state/__init__.
 """
 from __future__ import annotations
 
+import hashlib
 import socket
 import ssl
 import threading
@@ -16,6 +17,7 @@ import threading
 
 class PlainTransport:
     tls = False
+    certfp: str | None = None  # no client certificates in the clear
     pending = False  # encrypted bytes accepted but not yet on the wire (never, in the clear)
 
     def __init__(self, sock: socket.socket) -> None:
@@ -38,6 +40,7 @@ class PlainTransport:
 
 class TlsTransport:
     tls = True
+    certfp: str | None = None  # SHA-256 of the client's certificate (lowercase hex), if any
 
     def __init__(self, sock: socket.socket, context: ssl.SSLContext) -> None:
         self.sock = sock
@@ -65,6 +68,9 @@ class TlsTransport:
             if done:
                 with self.lock:
                     self._ready = True
+                    cert = self._ssl.getpeercert(binary_form=True)
+                if cert:
+                    self.certfp = hashlib.sha256(cert).hexdigest()
                 return
             data = self.sock.recv(16384)
             if not data:
@@ -126,8 +132,17 @@ class TlsTransport:
 Transport = PlainTransport | TlsTransport
 
 
-def server_context(cert: str, key: str | None) -> ssl.SSLContext:
+def server_context(cert: str, key: str | None, client_ca: str | None = None
+                   ) -> ssl.SSLContext:
+    """The TLS listener's context. With `client_ca` it asks clients for a certificate
+    (optional) and accepts only ones that CA issued: the stdlib cannot accept any
+    self-signed certificate, as servers that take fingerprints of anything do, so
+    SASL EXTERNAL works with certificates of a CA the operator runs. A client that
+    presents another certificate fails the handshake."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert, key)
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_OPTIONAL
+        context.load_verify_locations(cafile=client_ca)
     return context

@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import numerics as N
+from ...protocol import Message, casefold
 from ..events import deliver, user_message
-from . import enforcement
+from . import enforcement, passwords
 from .book import AccountError
+from .sasl import SaslState, ScramKeys
+from .throttle import wait_text
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -40,13 +43,99 @@ def log_in(ctx: Context, account: str) -> None:
 def password_login(ctx: Context, name: str, password: str) -> str:
     """Check `password` for account `name` (on the hashing thread) and return the
     account's registered name; raises AccountError: INVALID_CREDENTIALS for a wrong
-    name or password. Every password login (SASL PLAIN, PASS, NickServ IDENTIFY) comes
-    here, so throttling failed attempts is done once, here. Does not log in: the caller
-    calls `log_in` (SASL must first finish its exchange)."""
+    name or password, RATE_LIMITED (refused unchecked: nothing is hashed) after too
+    many failures from this address or against this name (`throttle.py`). Every
+    password login (SASL PLAIN, PASS, NickServ IDENTIFY) comes here, so throttling is
+    done once, here. Does not log in: the caller calls `log_in` (SASL must first
+    finish its exchange)."""
+    throttle = ctx.login_throttle
+    address = ctx.user.host
+    wait = throttle.attempt(address, name)
+    if wait > 0:
+        raise AccountError("RATE_LIMITED", wait_text(wait))
     record = ctx.accounts.check_password(name, password)
     if record is None:
         raise AccountError("INVALID_CREDENTIALS", "Invalid account name or password")
+    throttle.forgive(address, name)
     return record.name
+
+
+def scram_keys(ctx: Context, name: str) -> ScramKeys | None:
+    """The SCRAM-SHA-256 keys of account `name` (None: no such account, or none kept),
+    for a SCRAM exchange about to check a proof. The attempt is counted as a failure
+    until `scram_verified` forgives it (a wrong proof, or an exchange left unfinished,
+    stays counted); raises AccountError RATE_LIMITED when refused."""
+    wait = ctx.login_throttle.attempt(ctx.user.host, name)
+    if wait > 0:
+        raise AccountError("RATE_LIMITED", wait_text(wait))
+    record = ctx.accounts.get(name)
+    return None if record is None else passwords.parse_scram(record.scram)
+
+
+def scram_verified(ctx: Context, name: str) -> str:
+    """The client proved it knows the password of `name`: its registered name."""
+    ctx.login_throttle.forgive(ctx.user.host, name)
+    record = ctx.accounts.get(name)
+    if record is None:  # dropped meanwhile
+        raise AccountError("INVALID_CREDENTIALS", "Invalid account name or password")
+    return record.name
+
+
+def certificate_login(ctx: Context, authzid: str = "") -> str:
+    """The account whose fingerprints include the connection's TLS client certificate
+    (SASL EXTERNAL); `authzid`, if given, must name that account. Raises AccountError
+    (nothing to guess here: a certificate cannot be, so no throttling)."""
+    fingerprint = ctx.user.certfp
+    if fingerprint is None:
+        raise AccountError("INVALID_CREDENTIALS", "You did not present a client "
+                           "certificate (connect with one to the TLS port)")
+    record = ctx.accounts.by_certfp(fingerprint)
+    if record is None:
+        raise AccountError("INVALID_CREDENTIALS",
+                           "Your client certificate is registered to no account")
+    if authzid and casefold(authzid) != casefold(record.name):
+        raise AccountError("INVALID_CREDENTIALS", f"Your client certificate belongs to "
+                           f"{record.name}, not to {authzid[:64]}")
+    return record.name
+
+
+def before_welcome(ctx: Context) -> None:
+    """Registration is completing (`replies.complete_registration`, before 001): a
+    SASL exchange still in progress is aborted (906, sasl-3.1), and `PASS
+    account:password` logs in (900 before 001, as SASL's does)."""
+    state = ctx.session.sasl
+    if isinstance(state, SaslState) and state.exchange is not None:
+        state.exchange = None
+        ctx.reply(N.ERR_SASLABORTED, "SASL authentication aborted")
+    pass_login(ctx)
+
+
+def pass_login(ctx: Context) -> None:
+    """`PASS name:password` on a server without a connection password logs in to the
+    account `name`: split at the first ':' (an account name is a nick, which has none;
+    the password may). With a connection password (--password) PASS is that password,
+    whole. A failure is a NOTICE and the connection goes on, not logged in."""
+    given, ctx.session.password = ctx.session.password, None  # not kept past this
+    if ctx.settings.password is not None or given is None or ":" not in given \
+            or ctx.user.account is not None:  # SASL came first: it stands
+        return
+    name, _, password = given.partition(":")
+    try:
+        if ctx.settings.plain_requires_tls and not ctx.user.tls:
+            raise AccountError("TLS_REQUIRED", "logging in with PASS needs a TLS "
+                               "connection on this server")
+        account = password_login(ctx, name, password)
+    except AccountError as refused:
+        notice(ctx, f"*** Not logged in: {refused.text}. You are connected without "
+                    "an account.")
+        return
+    log_in(ctx, account)
+
+
+def notice(ctx: Context, text: str) -> None:
+    """A NOTICE from the server to this user."""
+    ctx.send(Message("NOTICE", [ctx.user.nick, text], source=ctx.settings.server_name),
+             force_trailing=True)
 
 
 def log_out(ctx: Context) -> None:

@@ -36,6 +36,8 @@ holding one of ours (the writer thread commits with none held; reads take only 1
  14. ``AccountBook._lock`` (accounts/book.py) the accounts by name and fingerprint, who
      is logged in to each, the read markers. A leaf: the store's queue (12) is written
      after it is released, and nothing is hashed under it.
+ 15. ``LoginThrottle._lock`` (accounts/throttle.py) failed logins by address and by
+     account name. A leaf: counted and released before any password is hashed.
 
 Not locks: a password check (OPER, PLAIN, PASS) or a new password's hashing runs on the
 one ``password-check`` thread (accounts/passwords.py) while the reader waits holding

@@ -4,7 +4,9 @@ Why: SQLite has one writer at a time, and a commit costs a disk sync. With thous
 client threads each committing its own line, they would queue on the file lock and every
 PRIVMSG would wait for a disk. Here a write is an O(1) append to a deque under a lock that
 is never held across I/O; the writer takes everything queued, at least every `flush_ms`,
-and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`).
+and commits it in one transaction (a few multi-row INSERTs, see `_MAX_CHUNK`). Rooms,
+accounts and read markers (`kept.py`) ride in the same batches; the private messages of
+a batch update their conversations' sides (`conversations.py`) in its transaction.
 
 Concurrency rule (the whole of it): `_lock` guards `_queue`, the sequence numbers and
 the figures in `_stats`; it is held only to move items in or out, never while SQLite
@@ -27,9 +29,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ...protocol import casefold
-from . import schema
-from .base import Record, RoomRecord, WriterStats
+from . import conversations, kept, schema
+from .base import Record, WriterStats
+from .kept import Kept
 from .prune import Pruner, Pruning, Throttled
 
 log = logging.getLogger(__name__)
@@ -44,18 +46,13 @@ class Redact:
 
 
 @dataclass(frozen=True, slots=True)
-class ForgetRoom:
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
 class OnWriter:
     """Run a function on the writer's connection (tests: simulate a full disk)."""
 
     fn: Callable[[sqlite3.Connection], object]
 
 
-Op = Record | Redact | RoomRecord | ForgetRoom | OnWriter
+Op = Record | Redact | OnWriter | Kept
 
 # Many rows per INSERT statement, and few statements per batch: the sqlite3 module lets
 # go of the GIL around each statement step, and every time it takes it back it may wait
@@ -66,9 +63,6 @@ _MAX_CHUNK = 4096
 _INSERT = """INSERT INTO messages (id, msgid, time_ms, target_key, sender_key, source,
                                    command, params, text, tags, account, extended) VALUES """
 _VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_SAVE_ROOM = """INSERT OR REPLACE INTO rooms (key, name, created, modes, password, user_limit,
-                                              topic, topic_setter, topic_set_at, bans)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 _quote = json.encoder.encode_basestring   # a str as a JSON string (C, no escaping of UTF-8)
@@ -120,13 +114,6 @@ def _storable(row: tuple[object, ...]) -> bool:
     except UnicodeError:
         return False
     return True
-
-
-def _room_row(room: RoomRecord) -> tuple[object, ...]:
-    bans = [[b.mask, b.setter, b.set_at] for b in room.bans]
-    return (casefold(room.name), room.name, room.created, room.modes, room.key, room.limit,
-            room.topic, room.topic_setter, room.topic_set_at,
-            json.dumps(bans, ensure_ascii=False))
 
 
 class Batcher:
@@ -308,11 +295,13 @@ class Batcher:
             for op in batch:
                 if isinstance(op, Record):
                     run.append(op)
-                    continue
-                if run:
-                    high, skew = self._insert(run, high, skew)
-                    run = []
-                self._apply(op)
+                elif isinstance(op, kept.KEPT_TYPES):
+                    self._keep(op)            # independent of messages: the run goes on
+                else:
+                    if run:                   # a redaction follows what it redacts
+                        high, skew = self._insert(run, high, skew)
+                        run = []
+                    self._apply(op)
             if run:
                 high, skew = self._insert(run, high, skew)
             if (high, skew) != (self._high_ms, self._skew_ms):
@@ -351,16 +340,22 @@ class Batcher:
             self._error_log.warning("store: %d record(s) could not be stored (not UTF-8)",
                                     left_out)
         conn.execute(schema.INDEX_NEW, (first - 1,))
+        conversations.note(conn, run)
         return high, skew
 
-    def _apply(self, op: Op) -> None:
+    def _keep(self, op: Kept) -> None:
+        try:
+            kept.apply(self._conn, op)
+        except UnicodeError:    # raised while binding: that statement wrote nothing
+            self._bad_records += 1
+            self._error_log.warning("store: a %s could not be stored (not UTF-8)",
+                                    type(op).__name__)
+
+    def _apply(self, op: Redact | OnWriter) -> None:
         conn = self._conn
         if isinstance(op, Redact):
             conn.execute("DELETE FROM messages WHERE target_key = ? AND msgid = ?",
                          (op.target_key, op.msgid))
-        elif isinstance(op, RoomRecord):
-            conn.execute(_SAVE_ROOM, _room_row(op))
-        elif isinstance(op, ForgetRoom):
-            conn.execute("DELETE FROM rooms WHERE key = ?", (op.key,))
-        elif isinstance(op, OnWriter):
+            conversations.tidy(conn, [op.target_key])
+        else:
             op.fn(conn)

@@ -2,6 +2,9 @@
 of each target. It runs on the writer's thread and connection, between batches, one
 small transaction (at most `step_rows` deletions) per step, so commits never wait long
 behind it; a pass is a generator the writer advances one step at a time.
+
+A step that deletes the last messages of a private conversation also forgets the
+conversation's sides (`conversations.tidy`), in the same transaction.
 """
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from . import conversations
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,8 @@ class Pruner:
         if p.deleted > deleted:
             log.info("store: pruned %d records", p.deleted - deleted)
 
-    def _delete(self, ids: list[int]) -> int:
+    def _delete(self, ids: list[int], target_keys: Iterable[str]) -> int:
+        """Delete rows `ids`, of the targets `target_keys`."""
         if not ids:
             return 0
         try:
@@ -75,6 +81,7 @@ class Pruner:
             # one statement: the FTS delete trigger then shares one savepoint
             self._conn.execute("DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))",
                                (json.dumps(ids),))
+            conversations.tidy(self._conn, target_keys)
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             try:
@@ -93,19 +100,19 @@ class Pruner:
         while True:
             try:
                 rows = self._conn.execute(
-                    "SELECT id, time_ms FROM messages WHERE id > ? ORDER BY id LIMIT ?",
-                    (last_id, self._pruning.step_rows)).fetchall()
+                    "SELECT id, time_ms, target_key FROM messages WHERE id > ? ORDER BY id "
+                    "LIMIT ?", (last_id, self._pruning.step_rows)).fetchall()
             except sqlite3.Error as exc:
                 self._error_log.warning("store: pruning failed: %s", exc)
                 return
             if not rows:
                 return
             last_id = rows[-1][0]
-            old = [i for i, t in rows if t < cutoff_ms]
-            deleted = self._delete(old)
+            old = [(i, key) for i, t, key in rows if t < cutoff_ms]
+            deleted = self._delete([i for i, _ in old], {key for _, key in old})
             yield deleted
             if deleted < len(old) or len(rows) < self._pruning.step_rows or any(
-                    t >= cutoff_ms + skew_ms for _, t in rows):
+                    t >= cutoff_ms + skew_ms for _, t, _ in rows):
                 return
 
     def _by_count(self, keep: int) -> Iterator[int]:
@@ -135,7 +142,7 @@ class Pruner:
                 except sqlite3.Error as exc:
                     self._error_log.warning("store: pruning failed: %s", exc)
                     return
-                deleted = self._delete(ids)
+                deleted = self._delete(ids, [key])
                 yield deleted
                 if deleted < step:
                     break

@@ -32,7 +32,10 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # key (`#dev` and `&dev` must differ, `alice bob` must stay one word): the key's UTF-8
 # bytes in hex, behind a letter saying which it is. `search.scope_token` computes the same.
 _SCOPE = "'k' || hex(target_key) || ' s' || hex(sender_key)"
-_INDEXED = "command IN ('PRIVMSG', 'NOTICE') AND text IS NOT NULL"
+_MESSAGE = "command IN ('PRIVMSG', 'NOTICE')"
+_INDEXED = f"{_MESSAGE} AND text IS NOT NULL"
+# A private conversation's key (`base.conversation_key`): never a room's.
+_CONVERSATION = "substr(target_key, 1, 1) NOT IN ('#', '&') AND instr(target_key, ' ') > 0"
 _NEW_INDEXED = "new.command IN ('PRIVMSG', 'NOTICE') AND new.text IS NOT NULL"
 _OLD_INDEXED = "old.command IN ('PRIVMSG', 'NOTICE') AND old.text IS NOT NULL"
 
@@ -137,7 +140,63 @@ _V3 = [
     "CREATE VIRTUAL TABLE messages_vocab USING fts5vocab(messages_fts, 'col')",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+# Version 4: accounts. Accounts and their read markers; rooms registered to accounts
+# (founder, access list); private conversations findable by either side.
+# - An account's certificate fingerprints are a JSON list in its row: the account book
+#   holds every account in memory and looks fingerprints up there, the store only
+#   writes a record whole and reads them all at start-up (a child table would cost a
+#   delete and re-insert per change and answer no query anyone asks).
+# - A conversation's key is `conversation_key(a, b)`, "a b" with a and b party keys:
+#   an account key, or "!" and a nick. Before version 4 every private message was
+#   between nicks and its key was "nick1 nick2"; read now, that would name two accounts
+#   (whoever registers "nick1" would read that nick's old messages), so those keys
+#   become "!nick1 !nick2": what the server now writes for two people not logged in.
+# - `conversation_sides` (see `conversations.py`) is filled from the existing messages.
+_OLD_PRIVATE = f"{_CONVERSATION} AND substr(target_key, 1, 1) != '!'"
+_V4 = [
+    """CREATE TABLE accounts (
+        key         TEXT PRIMARY KEY,     -- the casefolded name
+        name        TEXT NOT NULL,        -- as registered
+        created     INTEGER NOT NULL,
+        password    TEXT NOT NULL,        -- scrypt hash ("" for a dropped account)
+        scram       TEXT NOT NULL,        -- SCRAM-SHA-256 keys
+        email       TEXT,
+        certfps     TEXT NOT NULL,        -- JSON array of lowercase hex SHA-256
+        dropped_at  INTEGER               -- the name stays reserved for a while after
+    )""",
+    """CREATE TABLE read_markers (
+        account_key TEXT NOT NULL,
+        target_key  TEXT NOT NULL,        -- a room key or a conversation key
+        time_ms     INTEGER NOT NULL,
+        PRIMARY KEY (account_key, target_key)
+    ) WITHOUT ROWID""",
+    "ALTER TABLE rooms ADD COLUMN founder TEXT",                       # an account key
+    "ALTER TABLE rooms ADD COLUMN registered_at INTEGER",
+    "ALTER TABLE rooms ADD COLUMN access TEXT NOT NULL DEFAULT '[]'",  # [[account, "o"]]
+    f"""UPDATE messages SET target_key =
+            '!' || substr(target_key, 1, instr(target_key, ' ') - 1)
+            || ' !' || substr(target_key, instr(target_key, ' ') + 1)
+        WHERE {_OLD_PRIVATE}""",
+    """CREATE TABLE conversation_sides (
+        party       TEXT NOT NULL,        -- a party key
+        target_key  TEXT NOT NULL,        -- a conversation it is a side of
+        latest_ms   INTEGER NOT NULL,     -- no message of it is later (an upper bound)
+        PRIMARY KEY (party, target_key)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX conversation_sides_by_time ON conversation_sides (party, latest_ms)",
+    # Each side of each conversation with messages: "a b" gives a and b (one row when
+    # a person talks to themself).
+    f"""WITH latest AS (SELECT target_key, max(time_ms) AS latest_ms FROM messages
+                        WHERE {_CONVERSATION} AND {_MESSAGE} GROUP BY target_key)
+        INSERT OR IGNORE INTO conversation_sides (party, target_key, latest_ms)
+        SELECT substr(target_key, 1, instr(target_key, ' ') - 1), target_key, latest_ms
+        FROM latest
+        UNION ALL
+        SELECT substr(target_key, instr(target_key, ' ') + 1), target_key, latest_ms
+        FROM latest""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 LATEST = len(MIGRATIONS)
 
 FULL_CHECK_BYTES = 1 << 30   # about 4M messages, 3-4 s of start-up
@@ -274,19 +333,21 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
     """`PRAGMA quick_check` catches a damaged file at start-up rather than at the first
     query that reaches the damage. It reads every page: 0.6-1 s for a million messages
     (270 MiB) here. Up to `FULL_CHECK_BYTES` the whole file is checked; above, only the
-    rooms (what a restart must bring back), and the log says how to check the rest."""
+    rooms and accounts (what a restart must bring back; a file older than accounts has
+    none to check), and the log says how to check the rest."""
     size = path.stat().st_size if path.exists() else 0
-    pragma = "PRAGMA quick_check(5)"
+    pragmas = ["PRAGMA quick_check(5)"]
     if size > FULL_CHECK_BYTES:
-        pragma = "PRAGMA quick_check(rooms)"
-        log.warning("store: %s is %d MiB; checked the rooms only (check it all offline: "
-                    "sqlite3 %s 'PRAGMA quick_check')", path, size >> 20, path)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        pragmas = [f"PRAGMA quick_check({t})" for t in ("rooms", "accounts") if t in tables]
+        log.warning("store: %s is %d MiB; checked the rooms and accounts only (check it "
+                    "all offline: sqlite3 %s 'PRAGMA quick_check')", path, size >> 20, path)
     try:
-        rows = conn.execute(pragma).fetchall()
+        rows = [row for pragma in pragmas for row in conn.execute(pragma).fetchall()]
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is damaged: {exc} (restore it from a backup)") from None
-    problems = [" ".join(str(row[0]).split()) for row in rows]
-    if problems != ["ok"]:
+    problems = [" ".join(str(row[0]).split()) for row in rows if row[0] != "ok"]
+    if problems:
         raise StoreError(f"{path} is damaged: {'; '.join(problems)[:300]} "
                          "(restore it from a backup)")
 
@@ -295,6 +356,8 @@ def _migrate(conn: sqlite3.Connection, path: Path, steps: list[list[str]]) -> No
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version >= len(steps):
         return
+    if version:   # version 4 rewrites every private message's key: ~8 s at 1M messages
+        log.info("store: bringing %s from schema version %d to %d", path, version, len(steps))
     conn.execute("BEGIN IMMEDIATE")
     try:
         for number in range(version, len(steps)):

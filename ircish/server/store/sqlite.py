@@ -24,22 +24,22 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-from . import schema
+from . import conversations, kept, schema
 from .base import (
     AccountRecord,
     Record,
     Ref,
     RoomRecord,
-    SavedBan,
     SearchQuery,
     Store,
     StoreError,
     UnknownMessage,
     WriterStats,
 )
-from .batcher import Batcher, ForgetRoom, OnWriter, Redact
+from .batcher import Batcher, OnWriter, Redact
+from .kept import ForgetAccount, ForgetRoom, ReadMarker
 from .prune import Pruning, Throttled
 from .search import search as fts_search
 
@@ -56,6 +56,7 @@ _LAST = 2 ** 63 - 1         # above every id: (t, _LAST) is its end
 
 Point = tuple[int, int]     # (time_ms, id)
 Rows = list[tuple[Any, ...]]
+T = TypeVar("T")
 
 
 def _record(row: tuple[Any, ...]) -> Record:
@@ -69,7 +70,7 @@ def _record(row: tuple[Any, ...]) -> Record:
 
 
 class SqliteStore:
-    """History and rooms in `data_dir/ircish.db`. Open with `SqliteStore.open`."""
+    """History, rooms and accounts in `data_dir/ircish.db`. Open with `SqliteStore.open`."""
 
     enabled = True
 
@@ -140,25 +141,14 @@ class SqliteStore:
     def forget_room(self, key: str) -> None:
         self._batcher.put(ForgetRoom(key))
 
-    # accounts: placeholders until schema v4 (the store's accounts work fills them in)
-    def accounts(self) -> list[AccountRecord]:
-        return []
-
     def save_account(self, account: AccountRecord) -> None:
-        pass
+        self._batcher.put(account)
 
     def forget_account(self, key: str) -> None:
-        pass
-
-    def read_markers(self, account_key: str) -> dict[str, int]:
-        return {}
+        self._batcher.put(ForgetAccount(key))
 
     def save_read_marker(self, account_key: str, target_key: str, time_ms: int) -> None:
-        pass
-
-    def conversations(self, party: str, start_ms: int, end_ms: int,
-                      limit: int) -> list[tuple[str, int]]:
-        return []
+        self._batcher.put(ReadMarker(account_key, target_key, time_ms))
 
     def stats(self) -> WriterStats:
         return self._batcher.stats()
@@ -214,35 +204,37 @@ class SqliteStore:
             self._opened.append(conn)
             return conn
 
-    def rooms(self) -> list[RoomRecord]:
+    def _read(self, what: str, query: Callable[[sqlite3.Connection], T]) -> T | None:
+        """`query` on a read connection; None if the store is closed or the read
+        fails (logged, as `what`)."""
         if self._closed:
-            return []
+            return None
         try:
             with self._reading() as conn:
-                rows = conn.execute(
-                    "SELECT name, created, modes, password, user_limit, topic, topic_setter, "
-                    "topic_set_at, bans FROM rooms ORDER BY key").fetchall()
+                return query(conn)
         except sqlite3.Error as exc:
-            self._read_errors.warning("store: reading rooms failed: %s", exc)
-            return []
-        return [RoomRecord(name=name, created=created, modes=modes, key=password,
-                           limit=user_limit, topic=topic, topic_setter=setter,
-                           topic_set_at=set_at,
-                           bans=tuple(SavedBan(m, s, t) for m, s, t in json.loads(bans)))
-                for (name, created, modes, password, user_limit, topic, setter, set_at, bans)
-                in rows]
+            self._read_errors.warning("store: %s failed: %s", what, exc)
+            return None
+
+    def rooms(self) -> list[RoomRecord]:
+        return self._read("reading rooms", kept.rooms) or []
+
+    def accounts(self) -> list[AccountRecord]:
+        return self._read("reading accounts", kept.accounts) or []
+
+    def read_markers(self, account_key: str) -> dict[str, int]:
+        return self._read("reading read markers",
+                          lambda c: kept.read_markers(c, account_key)) or {}
+
+    def conversations(self, party: str, start_ms: int, end_ms: int,
+                      limit: int) -> list[tuple[str, int]]:
+        return self._read("a history read", lambda c: conversations.query(
+            c, party, start_ms, end_ms, limit)) or []
 
     def find(self, target_key: str, msgid: str) -> Record | None:
-        if self._closed:
-            return None
-        try:
-            with self._reading() as conn:
-                row = conn.execute(
-                    f"SELECT {COLUMNS} FROM messages WHERE target_key = ? AND msgid = ? "
-                    "ORDER BY id LIMIT 1", (target_key, msgid)).fetchone()
-        except sqlite3.Error as exc:
-            self._read_errors.warning("store: a history read failed: %s", exc)
-            return None
+        row = self._read("a history read", lambda c: c.execute(
+            f"SELECT {COLUMNS} FROM messages WHERE target_key = ? AND msgid = ? "
+            "ORDER BY id LIMIT 1", (target_key, msgid)).fetchone())
         return None if row is None else _record(row)
 
     def latest(self, target_key: str, after: Ref | None, limit: int,
@@ -283,50 +275,37 @@ class SqliteStore:
 
     def targets(self, keys: Collection[str], start_ms: int, end_ms: int,
                 limit: int) -> list[tuple[str, int]]:
-        if self._closed or limit <= 0:
+        if limit <= 0:
             return []
         low, high = min(start_ms, end_ms), max(start_ms, end_ms)
-        found: list[tuple[str, int]] = []
-        try:
-            with self._reading() as conn:
-                for key in set(keys):
-                    row = conn.execute(
-                        "SELECT time_ms FROM messages WHERE target_key = ? AND time_ms > ? "
-                        f"AND time_ms < ?{_MESSAGES_ONLY} ORDER BY time_ms DESC LIMIT 1",
-                        (key, low, high)).fetchone()
-                    if row is not None:
-                        found.append((key, row[0]))
-        except sqlite3.Error as exc:
-            self._read_errors.warning("store: a history read failed: %s", exc)
-            return []
+
+        def query(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+            found: list[tuple[str, int]] = []
+            for key in set(keys):
+                row = conn.execute(
+                    "SELECT time_ms FROM messages WHERE target_key = ? AND time_ms > ? "
+                    f"AND time_ms < ?{_MESSAGES_ONLY} ORDER BY time_ms DESC LIMIT 1",
+                    (key, low, high)).fetchone()
+                if row is not None:
+                    found.append((key, row[0]))
+            return found
+        found = self._read("a history read", query) or []
         found.sort(key=lambda kt: (kt[1], kt[0]))
         return found[-limit:]
 
     def search(self, query: SearchQuery) -> list[Record]:
-        if self._closed:
-            return []
-        try:
-            with self._reading() as conn:
-                skew = conn.execute("SELECT skew_ms FROM meta").fetchone()[0]
-                rows = fts_search(conn, query, skew, COLUMNS)
-        except sqlite3.Error as exc:
-            self._read_errors.warning("store: a search failed: %s", exc)
-            return []
-        return [_record(row) for row in rows]
+        def run(conn: sqlite3.Connection) -> Rows:
+            skew = conn.execute("SELECT skew_ms FROM meta").fetchone()[0]
+            return fts_search(conn, query, skew, COLUMNS)
+        return [_record(row) for row in self._read("a search", run) or []]
 
     # --- query helpers ------------------------------------------------------------------
 
     def _history(self, target_key: str, limit: int, events: bool,
                  query: Callable[[sqlite3.Connection], Rows]) -> list[Record]:
-        if self._closed or limit <= 0:
+        if limit <= 0:
             return []
-        try:
-            with self._reading() as conn:
-                rows = query(conn)
-        except sqlite3.Error as exc:
-            self._read_errors.warning("store: a history read failed: %s", exc)
-            return []
-        return [_record(row) for row in rows]
+        return [_record(row) for row in self._read("a history read", query) or []]
 
     @staticmethod
     def _newest(conn: sqlite3.Connection, key: str, limit: int, events: bool, *,
