@@ -18,7 +18,8 @@ from ircish.client.credentials import CredentialsError, resolve, stored
 from ircish.client.login import LoginFlow
 from ircish.client.model import ClientModel
 from ircish.client.sasl import Credentials, SaslExchange, encode, mechanisms
-from ircish.client.slash import AskPassword, Catalog, Where, carries_password
+from ircish.client.secrecy import carries_password
+from ircish.client.slash import AskPassword, Catalog, Where
 from ircish.protocol import Message, parse_line
 
 S = ":irc.test"

@@ -29,8 +29,9 @@ from .credentials import CredentialsError, accounts_file, resolve
 from .link import Link, LinkEvent, tls_context
 from .model import ClientModel
 from .sasl import Credentials
+from .secrecy import carries_password
 from .session import Session
-from .slash import Catalog, carries_password
+from .slash import Catalog
 from .view import STYLE, ChatView
 
 

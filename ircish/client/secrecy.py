@@ -9,7 +9,8 @@ is, or when it names such a command (`/register`, `/login`: harmless to forget).
 """
 from __future__ import annotations
 
-from ..protocol import Message, casefold
+from ..protocol import Message, ProtocolError, casefold
+from .slash import Catalog, Say, Send, Where, interpret
 
 SECRET_COMMANDS = frozenset({"PASS", "OPER", "AUTHENTICATE", "REGISTER", "VERIFY",
                              "LOGIN", "IDENTIFY"})
@@ -46,3 +47,17 @@ def secret_command(line: str) -> bool:
 def _secret_verb(text: str) -> bool:
     words = text.split()
     return bool(words) and words[0].upper() in SECRET_VERBS
+
+
+def carries_password(line: str, where: Where, catalog: Catalog) -> bool:
+    """Whether a typed line holds a password: such a line is not kept in the input
+    history (`/msg NickServ IDENTIFY ...`, `/quote PASS ...`, `/oper ...`)."""
+    if secret_command(line):
+        return True
+    try:
+        actions = interpret(line, where, catalog)
+    except ProtocolError:
+        return False
+    return any(secret_message(a.message) if isinstance(a, Send) else
+               isinstance(a, Say) and secret_message(Message("PRIVMSG", [a.target, a.text]))
+               for a in actions)

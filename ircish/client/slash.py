@@ -33,7 +33,6 @@ from ..protocol import (
     parse_line,
     split_list,
 )
-from .secrecy import secret_command, secret_message
 
 # --- actions ----------------------------------------------------------------------
 
@@ -400,16 +399,3 @@ def _names_no_room(cmd: CommandSpec, args: str) -> bool:
     wants_room = cmd.usage.kind(0) == "room"
     return wants_room and not is_room_name(args.partition(" ")[0])
 
-
-def carries_password(line: str, where: Where, catalog: Catalog) -> bool:
-    """Whether a typed line holds a password: such a line is not kept in the input
-    history (`/msg NickServ IDENTIFY ...`, `/quote PASS ...`, `/oper ...`)."""
-    if secret_command(line):
-        return True
-    try:
-        actions = interpret(line, where, catalog)
-    except ProtocolError:
-        return False
-    return any(secret_message(a.message) if isinstance(a, Send) else
-               isinstance(a, Say) and secret_message(Message("PRIVMSG", [a.target, a.text]))
-               for a in actions)
