@@ -417,6 +417,15 @@ def test_login_uses_sasl_when_enabled() -> None:
     assert link.sent[-1].startswith("AUTHENTICATE ") and "hunter2" not in link.sent[-1]
 
 
+def test_login_means_the_usual_account_not_the_nick_in_use() -> None:
+    """A server keeping `alice` for its owner gave me `alice_`: /login is for alice."""
+    model, flow, link = connected(caps="server-time")
+    model.accounts.usual = "alice"
+    model.feed(parse_line(":alice!a@h NICK alice_"))
+    flow.ask(AskPassword("login"))
+    assert model.password_prompt == "Password for account alice: "
+
+
 def test_login_falls_back_to_nickserv_without_sasl() -> None:
     model, flow, link = connected(caps="server-time")
     flow.ask(AskPassword("login"))

@@ -9,6 +9,7 @@ import time
 import pytest
 from prompt_toolkit.buffer import Buffer as InputBuffer
 
+from ircish.client.accounts import when
 from ircish.client.history import timestamp
 from ircish.client.model import ClientModel
 from ircish.client.view import ChatView
@@ -154,13 +155,20 @@ def test_a_room_nobody_owns(model: ClientModel) -> None:
 
 
 def test_what_the_user_asks_himself_is_shown(model: ClientModel) -> None:
+    """Answers come in order: the first is the automatic request's (quiet), the next
+    ones answer what the user typed (/room register #dev, /room info #dev, #elsewhere)."""
     join(model, "#dev")
     sent(model)
-    model.accounts.user_asked_about_rooms()            # he typed /room info #dev
-    feed(model, f"{S} NOTE ROOM REGISTERED #dev bob 2026-11-25T03:09:16Z :registered",
-         f"{S} NOTE ROOM AMODE #dev carol +o :auto-op")
-    assert texts(model, "#dev")[-2:] == ["#dev is registered to bob since 2026-11-25T03:09:16Z",
-                                         "  carol gets +o in #dev"]
+    before = texts(model, "#dev")
+    feed(model, f"{S} NOTE ROOM NOT_REGISTERED #dev :#dev is not registered",
+         f"{S} NOTE ROOM REGISTERED #dev alice 1795576156 :#dev is now yours",
+         f"{S} NOTE ROOM REGISTERED #dev bob 2026-11-25T03:09:16Z :registered",
+         f"{S} NOTE ROOM AMODE #dev carol +o :auto-op",
+         f"{S} NOTE ROOM NOT_REGISTERED #elsewhere :#elsewhere is not registered")
+    assert texts(model, "#dev")[len(before):] == [
+        f"#dev is registered to alice since {when('1795576156')}",
+        "#dev is registered to bob since 2026-11-25T03:09:16Z", "  carol gets +o in #dev"]
+    assert model.buffer.lines[-1].text == "ROOM: #elsewhere is not registered"
 
 
 @pytest.mark.parametrize(("version", "offered"), [
@@ -294,9 +302,23 @@ def test_a_server_without_room_info_is_not_noise(model: ClientModel) -> None:
     join(model, "#dev")
     before = texts(model, "#dev")
     model.show(model.find("#dev"))  # type: ignore[arg-type]
-    feed(model, f"{S} 421 alice ROOM :Unknown command",
-         f"{S} FAIL ROOM NO_SUCH_ROOM #dev :No such room")
+    feed(model, f"{S} 421 alice ROOM :Unknown command")      # the automatic request's
     assert texts(model, "#dev") == before
-    model.accounts.user_asked_about_rooms()
-    feed(model, f"{S} 421 alice ROOM :Unknown command")
+    feed(model, f"{S} 421 alice ROOM :Unknown command")      # what the user typed
     assert texts(model, "#dev")[-1] == "ROOM: Unknown command"
+    join(model, "#ops")
+    feed(model, f"{S} FAIL ROOM NO_SUCH_ROOM #ops :No such room")
+    assert "ROOM: No such room" not in texts(model, "#dev") + texts(model, "#ops")
+
+
+def test_after_the_users_room_command_the_owner_is_asked_again(model: ClientModel) -> None:
+    join(model, "#dev")
+    sent(model)
+    feed(model, f"{S} NOTE ROOM NOT_REGISTERED #dev :#dev is not registered")
+    for line in ("ROOM REGISTER #dev", "ROOM INFO #dev", "ROOM AMODE #nowhere +o bob"):
+        model.accounts.sent(parse_line(line))
+    assert sent(model) == ["ROOM INFO #dev"]           # after REGISTER only
+    feed(model, f"{S} NOTE ROOM REGISTERED #dev alice 1795576156 :#dev is registered to alice")
+    dev = model.find("#dev")
+    assert dev is not None and dev.owner == "alice"
+    assert "#dev is registered" not in " ".join(texts(model, "#dev"))

@@ -8,13 +8,16 @@ what registering said, and who owns a room.
   `account-tag` (`@account=...` on what they say), WHOIS `330`.
 - `draft/account-registration`: `REGISTER SUCCESS|VERIFICATION_REQUIRED <account> :...`.
 - Rooms owned by accounts (an ircish server: its 004 version starts with `ircish-` and
-  it offers account registration): after joining, `ROOM INFO #room` is asked, and the
+  it offers account registration): after joining (and after the user's own ROOM
+  commands about a room of his), `ROOM INFO #room` is asked, and the
   answer, whose format is fixed, fills the room's owner and access list:
       :<server> NOTE ROOM REGISTERED <#room> <founder> <registered_at> :...
       :<server> NOTE ROOM AMODE <#room> <account> <+o|+v> :...      (zero or more)
       :<server> NOTE ROOM NOT_REGISTERED <#room> :...
-  These automatic answers are not shown; once the user types a `/room` command of his
-  own, its answers are.
+  These automatic answers are not shown; the answers to the user's own `/room` commands
+  are. A connection's commands are answered in order, so the oldest automatic request
+  outstanding is the one an answer (or a FAIL ROOM, or 421 from a server without ROOM)
+  belongs to; the AMODE lines that follow an automatic REGISTERED are its too.
 
 Handlers are named `on_<command>`; the model calls them after its own for the same
 message. What to send waits in `outbox` (the session sends it), as in `history`.
@@ -45,10 +48,12 @@ class Accounts:
         self.outbox: list[Message] = []
         self.account: str | None = None    # mine, while logged in
         self.wanted = ""                   # the account the user logs in to at connect
+        self.usual = ""                    # the account /login means: --account, else --nick
         self.known: dict[str, str] = {}    # casefolded nick -> account ("*": none)
         self.offered: dict[str, str] = {}  # capabilities offered (CAP LS/NEW), with values
         self.server_version = ""           # from 004
-        self._quiet: set[str] = set()      # rooms whose ROOM INFO was asked automatically
+        self._asked: list[str] = []        # rooms whose automatic ROOM INFO is unanswered
+        self._amodes_quiet: set[str] = set()   # rooms whose AMODE lines answer one
 
     def reset(self) -> None:
         """A new connection: nothing of the old one holds (the login runs again)."""
@@ -57,7 +62,8 @@ class Accounts:
         self.known.clear()
         self.offered.clear()
         self.server_version = ""
-        self._quiet.clear()
+        self._asked.clear()
+        self._amodes_quiet.clear()
 
     def account_of(self, nick: str) -> str | None:
         """The account `nick` is logged in to; "" when known to be none; None: unknown."""
@@ -71,14 +77,12 @@ class Accounts:
     def hides(self, msg: Message) -> bool:
         """An error answering an automatic ROOM INFO (a server without ROOM, a room it
         does not know): not the user's business either."""
-        if not self._quiet:
-            return False
-        return (msg.command == "421" and msg.params[1:2] == ["ROOM"]) or \
+        refusal = (msg.command == "421" and msg.params[1:2] == ["ROOM"]) or \
             (msg.command == "FAIL" and msg.params[:1] == ["ROOM"])
-
-    def user_asked_about_rooms(self) -> None:
-        """The user typed a ROOM command: its answers are his to see."""
-        self._quiet.clear()
+        if refusal and self._asked:
+            self._asked.pop(0)
+            return True
+        return False
 
     # --- capabilities and the server ----------------------------------------------
 
@@ -141,10 +145,23 @@ class Accounts:
         if len(msg.params) >= 3:
             self._learn(nick, msg.params[1])
         room = msg.params[0] if msg.params else ""
-        if room and self.model.is_me(nick) and is_ircish(self.server_version) \
-                and REGISTRATION in self.offered:
-            self._quiet.add(casefold(room))
+        if room and self.model.is_me(nick):
+            self.ask_room(room)
+
+    def ask_room(self, room: str) -> None:
+        """Ask an ircish server who owns `room`, quietly (on joining it, and after the
+        user's own ROOM commands about it, whose answers do not say)."""
+        if is_ircish(self.server_version) and REGISTRATION in self.offered:
+            self._asked.append(casefold(room))
             self.outbox.append(Message("ROOM", ["INFO", room]))
+
+    def sent(self, msg: Message) -> None:
+        """The user sent `msg`: a ROOM command changing a room of mine is followed by
+        a quiet ROOM INFO, so that the top line shows what it did."""
+        params = msg.params
+        if msg.command == "ROOM" and len(params) > 1 and params[0].upper() != "INFO" \
+                and self.model.find(params[1], "room") is not None:
+            self.ask_room(params[1])
 
     def on_account(self, msg: Message) -> None:
         if msg.params:
@@ -178,13 +195,23 @@ class Accounts:
         params = msg.params
         if params[:1] != ["ROOM"] or len(params) < 4:
             return False
-        buf = self.model.find(params[2], "room")
-        if buf is None:
-            return params[1] in ("REGISTERED", "NOT_REGISTERED", "AMODE")
-        text = self._room_note(buf, params[1], params[3:-1])
-        if text is None:
+        what, key = params[1], casefold(params[2])
+        if what == "AMODE":
+            quiet = key in self._amodes_quiet
+        elif what in ("REGISTERED", "NOT_REGISTERED"):
+            quiet = bool(self._asked) and self._asked[0] == key
+            if quiet:
+                self._asked.pop(0)
+                self._amodes_quiet.add(key)
+            else:
+                self._amodes_quiet.discard(key)
+        else:
             return False
-        if buf.key not in self._quiet:
+        buf = self.model.find(params[2], "room")
+        text = None if buf is None else self._room_note(buf, what, params[3:-1])
+        if buf is None or text is None:
+            return quiet            # a room without a buffer: shown as any NOTE, unless
+        if not quiet:               # it answers an automatic request
             self.model.add(buf, Line("info", text))
         return True
 

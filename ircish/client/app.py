@@ -129,6 +129,7 @@ class ChatApp:
         self.model = ClientModel(args.nick, f"{args.host}:{args.port}")
         self.credentials: Credentials | None = getattr(args, "credentials", None)
         self.model.accounts.wanted = self.credentials.account if self.credentials else ""
+        self.model.accounts.usual = args.account or args.nick
         self.catalog = Catalog()
         self.quit_reason = ""
         self.link: Link | None = None

@@ -67,7 +67,10 @@ class LoginFlow:
             account = model.nick
             self._prompt(f"New password for account {account}: ")
         else:
-            account = action.account or model.accounts.wanted or model.nick
+            # (not the nick in use: a server that keeps registered nicks for their
+            # owners gave me `alice_` until I log in)
+            accounts = model.accounts
+            account = action.account or accounts.wanted or accounts.usual or model.nick
             self._prompt(f"Password for account {account}: ")
         self.asking = Asking(action.purpose, account, action.email)
         model.note("Type the password (it is not shown) and press Enter; "

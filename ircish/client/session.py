@@ -110,10 +110,8 @@ class Session:
         elif isinstance(action, C.Send):
             if action.message.command == "JOIN" and action.message.params:
                 self._join(action.message)
-            else:
-                if action.message.command == "ROOM":
-                    model.accounts.user_asked_about_rooms()
-                self.send(action.message)
+            elif self.send(action.message):
+                model.accounts.sent(action.message)
         elif isinstance(action, C.AskPassword):
             self.login.ask(action)
         elif isinstance(action, C.Logout):
