@@ -132,14 +132,13 @@ def at(seconds: int) -> str:
 
 
 def negotiate(peer: Peer) -> str:
-    """Up to the client's CAP REQs, granted; returns what it asked for."""
+    """Up to the client's CAP REQ, granted whole; returns what it asked for."""
     peer.expect("CAP LS 302")
     peer.expect(r"NICK alice")
     peer.send(f"{S} CAP * LS :{OFFER}")
     asked = peer.expect(r"CAP REQ :(.*)")[1]
-    peer.expect(r"CAP REQ sasl")                  # apart: a REQ is all or nothing
-    peer.send(f"{S} CAP * ACK :{asked}", f"{S} CAP * ACK sasl")
-    return f"{asked} sasl"
+    peer.send(f"{S} CAP * ACK :{asked}")
+    return asked
 
 
 def scram_login(peer: Peer, password: str) -> None:

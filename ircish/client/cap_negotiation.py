@@ -77,7 +77,7 @@ class CapNegotiation:
         self.offered: dict[str, str] = {}    # name -> value, from CAP LS (and CAP NEW)
         self.enabled: set[str] = set()       # acknowledged by the server
         self.done = False                    # CAP END sent, or registration went on without it
-        self._requested = 0                  # CAP REQs not answered yet
+        self._requested = False
 
     def start(self) -> list[Message]:
         return [Message("CAP", ["LS", "302"])]
@@ -108,10 +108,10 @@ class CapNegotiation:
                 self.offered[name] = value
             if more or (sub == "LS" and self.done):    # later LS: the user asked (/quote)
                 return []
-            requests = self._requests()
-            if requests:
-                self._requested += len(requests)
-                return requests
+            wanted = self._wanted()
+            if wanted:
+                self._requested = True
+                return [Message("CAP", ["REQ", " ".join(wanted)])]
             return [] if sub == "NEW" else self._end()
         if sub == "ACK":
             for item in names:
@@ -125,20 +125,13 @@ class CapNegotiation:
                 self.offered.pop(item, None)
             return []
         if sub in ("ACK", "NAK") and self._requested and not more:
-            self._requested -= 1
-            if self.done or self._requested:
+            self._requested = False
+            if self.done:
                 return []
             if "sasl" in self.enabled and self.credentials is not None and self.sasl is None:
                 return self._log_in()
             return self._end()
         return []
-
-    def _requests(self) -> list[Message]:
-        """`CAP REQ` for what is wanted; `sasl` in a request of its own: a server whose
-        authentication layer is down NAKs it (sasl-3.2), and a REQ is all or nothing."""
-        wanted = self._wanted()
-        groups = [[c for c in wanted if c != "sasl"], [c for c in wanted if c == "sasl"]]
-        return [Message("CAP", ["REQ", " ".join(group)]) for group in groups if group]
 
     def _wanted(self) -> list[str]:
         """What to request of what is offered and not yet enabled."""
