@@ -106,8 +106,10 @@ async def client(peer: Peer, *args: str) -> AsyncIterator[Running]:
         try:
             yield running
         finally:
+            if peer.conn is not None:
+                peer.conn.close()         # a scripted peer does not answer the QUIT
             chat.quit()
-            await asyncio.wait_for(running.task, 5)
+            await asyncio.wait_for(running.task, 10)
 
 
 async def off(call: Callable[[], object]) -> object:

@@ -122,14 +122,21 @@ def test_a_new_connection_forgets_the_account(model: ClientModel) -> None:
 
 # --- a room's owner ----------------------------------------------------------------
 
-def join(model: ClientModel, room: str) -> None:
+def join(model: ClientModel, room: str, shown: bool = True) -> None:
+    """I join `room`, and (as when I asked for it) it is on screen."""
     feed(model, f":{ALICE} JOIN {room} alice :Alice",
          f"{S} 353 alice = {room} :alice bob", f"{S} 366 alice {room} :End of /NAMES list.")
+    buf = model.find(room)
+    if shown and buf is not None:
+        model.show(buf)
 
 
 def test_joining_asks_who_owns_the_room_and_shows_it_quietly(model: ClientModel) -> None:
-    join(model, "#dev")
-    assert sent(model) == ["CHATHISTORY LATEST #dev * 50", "ROOM INFO #dev"]
+    join(model, "#dev", shown=False)
+    assert sent(model) == ["CHATHISTORY LATEST #dev * 50"]   # only what is on screen
+    model.switch_to("#dev")
+    assert sent(model) == ["ROOM INFO #dev"]
+    assert sent(model) == []                                 # once per join
     dev = model.find("#dev")
     assert dev is not None
     before = texts(model, "#dev")
@@ -146,6 +153,7 @@ def test_joining_asks_who_owns_the_room_and_shows_it_quietly(model: ClientModel)
 
 def test_a_room_nobody_owns(model: ClientModel) -> None:
     join(model, "#lobby")
+    assert "ROOM INFO #lobby" in sent(model)
     feed(model, f"{S} NOTE ROOM NOT_REGISTERED #lobby :#lobby is not registered")
     lobby = model.find("#lobby")
     assert lobby is not None and lobby.owner == ""
@@ -165,7 +173,7 @@ def test_what_the_user_asks_himself_is_shown(model: ClientModel) -> None:
          f"{S} NOTE ROOM REGISTERED #dev bob 2026-11-25T03:09:16Z :registered",
          f"{S} NOTE ROOM AMODE #dev carol +o :auto-op",
          f"{S} NOTE ROOM NOT_REGISTERED #elsewhere :#elsewhere is not registered")
-    assert texts(model, "#dev")[len(before):] == [
+    assert texts(model, "#dev")[len(before):-1] == [
         f"#dev is registered to alice since {when('1795576156')}",
         "#dev is registered to bob since 2026-11-25T03:09:16Z", "  carol gets +o in #dev"]
     assert model.buffer.lines[-1].text == "ROOM: #elsewhere is not registered"
@@ -300,13 +308,14 @@ def test_an_echoed_identify_is_not_shown(model: ClientModel) -> None:
 
 def test_a_server_without_room_info_is_not_noise(model: ClientModel) -> None:
     join(model, "#dev")
+    assert "ROOM INFO #dev" in sent(model)
     before = texts(model, "#dev")
-    model.show(model.find("#dev"))  # type: ignore[arg-type]
     feed(model, f"{S} 421 alice ROOM :Unknown command")      # the automatic request's
     assert texts(model, "#dev") == before
     feed(model, f"{S} 421 alice ROOM :Unknown command")      # what the user typed
     assert texts(model, "#dev")[-1] == "ROOM: Unknown command"
     join(model, "#ops")
+    assert "ROOM INFO #ops" in sent(model)
     feed(model, f"{S} FAIL ROOM NO_SUCH_ROOM #ops :No such room")
     assert "ROOM: No such room" not in texts(model, "#dev") + texts(model, "#ops")
 

@@ -8,8 +8,8 @@ what registering said, and who owns a room.
   `account-tag` (`@account=...` on what they say), WHOIS `330`.
 - `draft/account-registration`: `REGISTER SUCCESS|VERIFICATION_REQUIRED <account> :...`.
 - Rooms owned by accounts (an ircish server: its 004 version starts with `ircish-` and
-  it offers account registration): after joining (and after the user's own ROOM
-  commands about a room of his), `ROOM INFO #room` is asked, and the
+  it offers account registration): once a room joined is on screen (and after the
+  user's own ROOM commands about a room of his), `ROOM INFO #room` is asked, and the
   answer, whose format is fixed, fills the room's owner and access list:
       :<server> NOTE ROOM REGISTERED <#room> <founder> <registered_at> :...
       :<server> NOTE ROOM AMODE <#room> <account> <+o|+v> :...      (zero or more)
@@ -53,6 +53,7 @@ class Accounts:
         self.offered: dict[str, str] = {}  # capabilities offered (CAP LS/NEW), with values
         self.server_version = ""           # from 004
         self._asked: list[str] = []        # rooms whose automatic ROOM INFO is unanswered
+        self._unasked: set[str] = set()    # rooms joined whose owner is not asked yet
         self._amodes_quiet: set[str] = set()   # rooms whose AMODE lines answer one
 
     def reset(self) -> None:
@@ -63,6 +64,7 @@ class Accounts:
         self.offered.clear()
         self.server_version = ""
         self._asked.clear()
+        self._unasked.clear()
         self._amodes_quiet.clear()
 
     def account_of(self, nick: str) -> str | None:
@@ -139,14 +141,24 @@ class Accounts:
     # --- others -------------------------------------------------------------------
 
     def on_join(self, msg: Message) -> None:
-        """extended-join names the account; my own join asks an ircish server who owns
-        the room."""
+        """extended-join names the account; my own join makes the room's owner worth
+        asking an ircish server, once the room is on screen (`due`)."""
         nick = nick_of(msg.source)
         if len(msg.params) >= 3:
             self._learn(nick, msg.params[1])
         room = msg.params[0] if msg.params else ""
         if room and self.model.is_me(nick):
-            self.ask_room(room)
+            self._unasked.add(casefold(room))
+
+    def due(self) -> None:
+        """Ask who owns the room on screen, if not yet since joining it: only the room
+        shown has its top line on screen, and each request spends the server's flood
+        tokens, which the user's own lines need more (a few rooms joined at once would
+        otherwise hold his first lines back for seconds)."""
+        buf = self.model.buffer
+        if buf.key in self._unasked and buf.kind == "room" and buf.joined:
+            self._unasked.discard(buf.key)
+            self.ask_room(buf.name)
 
     def ask_room(self, room: str) -> None:
         """Ask an ircish server who owns `room`, quietly (on joining it, and after the

@@ -73,6 +73,8 @@ class Link:
         self._connected = False          # reader thread only: got as far as TCP this time
         self._refused: str | None = None # reader thread only: why trying again is no use
         self._restart = ""               # why `reconnect` closed the link (else "")
+        self._leaving = False            # quit: no reconnecting after this link
+        self._leave_by: float | None = None   # after a QUIT: close if the server has not
         self._login_seen: SaslExchange | None = None   # reader thread: its end was handled
         self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
 
@@ -92,24 +94,25 @@ class Link:
             except OSError:
                 return False
 
-    def quit(self, reason: str = "", wait: float = 2.0) -> None:
-        """Say goodbye and stop reconnecting; waits a little for the server to close."""
+    def quit(self, reason: str = "", wait: float = 5.0) -> None:
+        """Say goodbye and stop reconnecting; waits (at most `wait` seconds) for the
+        server to close the link, so that the QUIT and its reason arrive even when the
+        server's flood control holds our lines back for a while (the requests made at
+        connect, history catch-ups, spend its burst)."""
+        self._leaving = True
+        self._leave_by = time.monotonic() + wait
+        if self.send(Message("QUIT", [reason] if reason else [])):
+            self._thread.join(wait + 1.0)
         self._stop.set()
-        self.send(Message("QUIT", [reason] if reason else []))
-        self._thread.join(wait)
+        self._thread.join(1.0)
         self._close()
 
-    def reconnect(self, reason: str) -> None:
-        """Leave (QUIT with `reason`) and connect again, with the credentials as they
-        are now (`/logout` clears them first)."""
+    def reconnect(self, reason: str, wait: float = 5.0) -> None:
+        """Leave (QUIT with `reason`, the server closes the link) and connect again,
+        with the credentials as they are now (`/logout` clears them first)."""
         self._restart = reason
+        self._leave_by = time.monotonic() + wait
         self.send(Message("QUIT", [reason]))
-        with self._lock:
-            if self._sock is not None:
-                try:
-                    self._sock.shutdown(socket.SHUT_RDWR)   # the reader sees EOF
-                except OSError:
-                    pass
 
     @property
     def stopped(self) -> bool:
@@ -129,7 +132,8 @@ class Link:
             except OSError as exc:
                 why = exc.strerror or str(exc)
             self._close()
-            if self._stop.is_set():
+            self._leave_by = None
+            if self._stop.is_set() or self._leaving:
                 break
             if self._refused is not None:  # the same answer would come again
                 self.deliver(LinkState("disconnected", f"{self._refused}; not retrying"))
@@ -163,7 +167,15 @@ class Link:
             self.send(parse_line(line))
         frames, registered, pinged = LineBuffer(), False, False
         while not self._stop.is_set():
-            data = self._receive(sock, self.idle_ping if self.caps.done else self.cap_wait)
+            leave_by = self._leave_by
+            if leave_by is not None and time.monotonic() >= leave_by:
+                return registered          # we said QUIT; the server never closed
+            wait = self.idle_ping if self.caps.done else self.cap_wait
+            if leave_by is not None:
+                wait = min(wait, max(0.0, leave_by - time.monotonic()))
+            data = self._receive(sock, wait)
+            if data is None and leave_by is not None:
+                continue
             if data is None:
                 if not self.caps.done:     # a server that ignores CAP without a word
                     for msg in self.caps.expired():

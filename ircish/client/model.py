@@ -69,6 +69,7 @@ class ClientModel(BufferList):
 
     def take(self, now: float | None = None) -> list[Message]:
         """What the model's parts want sent now (the session sends it)."""
+        self.accounts.due()
         out = [*self.history.take(), *self.accounts.outbox, *self.markers.outbox,
                *self.markers.due(now)]
         self.accounts.outbox.clear()
