@@ -310,9 +310,9 @@ def _help(ctx: CommandContext, subject: str = "") -> None:
 # Commands that mean the current room when typed in one without naming a room.
 ROOM_DEFAULT = frozenset({"PART", "TOPIC", "NAMES", "WHO"})
 
-# Registration and keep-alive commands: the client sends them itself, so /help and
-# completion leave them out (they still work when typed).
-PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG"})
+# Registration, keep-alive, login and read-marker commands: the client sends them
+# itself, so /help and completion leave them out (they still work when typed).
+PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG", "AUTHENTICATE", "MARKREAD"})
 
 OVERRIDES: dict[str, Callable[..., None]] = {
     "PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit, "HELP": _help,
