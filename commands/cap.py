@@ -47,7 +47,8 @@ def cap(ctx: Context, subcommand: str, arg: str = "") -> None:
 def offered(ctx: Context) -> Mapping[str, str | None]:
     """What this connection is offered (LS lists it, REQ may take from it): the
     server's features, and the SASL mechanisms that work over this connection."""
-    return caps.offered(ctx.features, sasl.available(ctx.settings, ctx.user.tls))
+    return caps.offered(ctx.features, sasl.available(ctx.settings, ctx.user.tls),
+                        caps.registration_value(ctx.settings))
 
 
 def request(ctx: Context, arg: str) -> None:

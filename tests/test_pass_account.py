@@ -22,7 +22,8 @@ NOT_LOGGED_IN = "You are connected without an account."
 @pytest.fixture
 def with_alice(start_server: Callable[..., Server]) -> Callable[..., Server]:
     def start(**overrides: object) -> Server:
-        server = start_server(**overrides)
+        # nicks are not enforced: failed logins stay on "alice" (see test_nick_enforcement)
+        server = start_server(**{"nick_enforcement": "none", **overrides})
         server.accounts.create("alice", PASSWORD)
         return server
     return start

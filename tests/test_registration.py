@@ -9,11 +9,14 @@ from .ircclient import wait_until
 
 # Every capability the server offers, as CAP LS (without 302) lists them.
 LS_LINE = (f":{S} CAP * LS :account-notify account-tag away-notify batch cap-notify chghost "
-           "draft/chathistory draft/event-playback draft/message-redaction echo-message "
-           "extended-join invite-notify labeled-response message-tags multi-prefix "
-           "sasl server-time setname soju.im/search userhost-in-names")
+           "draft/account-registration draft/chathistory draft/event-playback "
+           "draft/message-redaction echo-message extended-join invite-notify "
+           "labeled-response message-tags multi-prefix sasl server-time setname "
+           "soju.im/search userhost-in-names")
 # ... and as CAP LS 302 does: with values (the SASL mechanisms of a plain connection).
-LS_302_LINE = LS_LINE.replace(" sasl ", " sasl=PLAIN,SCRAM-SHA-256 ")
+LS_302_LINE = LS_LINE.replace(" sasl ", " sasl=PLAIN,SCRAM-SHA-256 ").replace(
+    " draft/account-registration ", " draft/account-registration=before-connect,"
+    "custom-account-name ")
 
 
 def test_registration_burst_without_cap(connect) -> None:

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..protocol import pack
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 # Profile bits: capabilities that change a relayed line's bytes.
 MESSAGE_TAGS = 1    # client-only tags, msgid, bot; also TAGMSG at all
@@ -63,17 +67,31 @@ HISTORY_CAPABILITIES: dict[str, str | None] = {
 
 
 @lru_cache(maxsize=16)
-def offered(features: frozenset[str], sasl: tuple[str, ...] = ()) -> Mapping[str, str | None]:
+def offered(features: frozenset[str], sasl: tuple[str, ...] = (),
+            registration: str | None = None) -> Mapping[str, str | None]:
     """What CAP LS lists, sorted by name: the capabilities that always work, those
-    of the server's `features` that are on, and `sasl` with the SASL mechanisms that
+    of the server's `features` that are on, `sasl` with the SASL mechanisms that
     work on the connection asking (`accounts/sasl.available`; none: no `sasl`, as
-    sasl-3.2 requires). Read-only: shared between connections."""
+    sasl-3.2 requires), and `draft/account-registration` with its value
+    (`registration_value`; None: not offered). Read-only: shared between connections."""
     caps = dict(CAPABILITIES)
     if "history" in features:
         caps.update(HISTORY_CAPABILITIES)
     if sasl:
         caps["sasl"] = ",".join(sasl)
+    if registration is not None:
+        caps["draft/account-registration"] = registration
     return MappingProxyType(dict(sorted(caps.items())))
+
+
+def registration_value(settings: Settings) -> str | None:
+    """draft/account-registration's value, or None with --registration nobody. Its
+    `before-connect` only where a REGISTER before the welcome can succeed: not for
+    operators only, and not on a server whose password PASS must give first."""
+    if settings.registration == "nobody":
+        return None
+    early = settings.registration == "anyone" and settings.password is None
+    return "before-connect,custom-account-name" if early else "custom-account-name"
 
 
 def profile(caps: Iterable[str]) -> int:

@@ -8,7 +8,11 @@ import sys
 import threading
 from types import FrameType
 
-from .config import add_arguments, example_config, settings_from_args
+from .accounts import AccountBook, AccountError
+from .accounts.manage import create_offline
+from .archive import open_store
+from .config import Settings, add_arguments, example_config, settings_from_args
+from .opers import read_password
 from .registry import PluginError
 from .server import Server
 from .store import StoreError
@@ -25,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "the --config file, under the option's name (e.g. 'ping-interval: 30').")
     parser.add_argument("--print-config", action="store_true",
                         help="print every setting with its default, as a config file, and exit")
+    parser.add_argument("--create-account", metavar="NAME",
+                        help="register the account NAME in --data-dir's database (the "
+                             "password is read from the terminal, or a line of stdin) and "
+                             "exit; for --registration nobody. Refused while a server "
+                             "uses that data directory")
     add_arguments(parser)
     return parser
 
@@ -39,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
         logging.getLogger().setLevel(settings.log_level.upper())
+        if args.create_account is not None:
+            return create_account(settings, args.create_account)
         server = Server(settings)
     except (ConfigError, PluginError, StoreError) as exc:
         log.error("%s", exc)
@@ -65,3 +76,25 @@ def main(argv: list[str] | None = None) -> int:
     server.stop()
     return 0
 
+
+
+def create_account(settings: Settings, name: str) -> int:
+    """`--create-account NAME`: the account goes into the data directory's database
+    through the store (its lock file keeps a running server's directory out of reach,
+    and opening it runs its migrations), under REGISTER's rules."""
+    if settings.no_history:
+        log.error("--create-account needs the database: not with --no-history")
+        return 2
+    password = read_password()
+    store = open_store(settings)  # StoreError (locked, damaged, ...) is main's to report
+    try:
+        book = AccountBook(store, settings.nick_length, settings.min_password_length,
+                           settings.nick_reserve_days)
+        created = create_offline(book, name, password)
+    except AccountError as exc:
+        log.error("%s: %s", exc.code, exc.text)
+        return 1
+    finally:
+        store.close()
+    log.info("account %s created in %s", created, settings.data_dir)
+    return 0

@@ -43,7 +43,9 @@ class Session:
     password: str | None = None     # given with PASS; checked when registration completes
     failed_opers: int = 0           # OPER attempts refused on this connection
     sasl: object | None = None      # SASL state, once AUTHENTICATE is used (sasl.SaslState)
-    nick_deadline: float | None = None  # monotonic time to log in by, or lose the nick
+    # monotonic time to log in by, or lose the nick; the one field another thread
+    # touches (housekeeping clears it): under enforcement.IDENTITY_LOCK
+    nick_deadline: float | None = None
 
 
 class Context:

@@ -10,6 +10,7 @@ from .. import __version__
 from .. import numerics as N
 from ..protocol import MAX_LINE, Message, mask_matches, pack
 from . import errors
+from .accounts import enforcement
 from .accounts.login import before_welcome
 from .modes import MAX_KEY_LENGTH
 
@@ -91,6 +92,8 @@ def complete_registration(ctx: Context) -> None:
         ctx.terminate("Bad Password")
         return
     before_welcome(ctx)  # SASL in progress is aborted; PASS account:password logs in
+    if not enforcement.at_registration(ctx):  # after any login: it may own the nick
+        return
     user.registered = True
     ctx.adjust_counts(users=+1)
     s = ctx.settings
@@ -102,6 +105,7 @@ def complete_registration(ctx: Context) -> None:
     send_lusers(ctx)
     send_motd(ctx)
     ctx.monitors.signed_on(user)
+    enforcement.registered(ctx)
 
 
 def password_matches(expected: str | None, given: str | None) -> bool:

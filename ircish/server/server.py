@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from .accounts import AccountBook
+from .accounts import AccountBook, enforcement
 from .accounts.throttle import LoginThrottle
 from .archive import Archive, open_store
 from .config import Settings
@@ -44,6 +44,7 @@ log = logging.getLogger("ircish.server")
 
 HOUSEKEEPING_PERIOD = 1.0
 REPORT_PERIOD = 60.0     # seconds between the history writer's log lines
+FORGET_PERIOD = 60.0     # seconds between looks for dropped accounts' expired reservations
 
 
 class Counts(NamedTuple):
@@ -258,9 +259,10 @@ class Server:
         with delivery_batch():
             rooms = user.room_list()
             peers = self.rooms.leave_all(user)
-            self.nicks.release(user)
-            if user.account is not None:
-                self.accounts.detach(user, user.account)
+            with enforcement.IDENTITY_LOCK:  # no rename or login of this user after it
+                self.nicks.release(user)
+                if user.account is not None:
+                    self.accounts.detach(user, user.account)
             if user.registered:
                 event = user_message(user, "QUIT", reason, msgid=True)
                 deliver(peers, event)
@@ -281,17 +283,22 @@ class Server:
         log.debug("%s (%s) left: %s", user.nick, conn.address[0], reason)
 
     def _housekeeping(self) -> None:
-        """Pings quiet clients; drops unresponsive and never-registering ones; logs the
-        history writer's figures once a minute (when it wrote anything)."""
+        """Pings quiet clients; drops unresponsive and never-registering ones; renames
+        those whose nick deadline passed (--nick-enforcement timeout); logs the history
+        writer's figures and forgets expired account reservations once a minute."""
         s = self.settings
-        next_report = time.monotonic() + REPORT_PERIOD
+        next_report = next_forget = time.monotonic() + REPORT_PERIOD
         while not self._stopping.wait(min(HOUSEKEEPING_PERIOD, s.ping_timeout / 2)):
             now = time.monotonic()
             if now >= next_report:
                 self.archive.report(only_if_busy=True)
                 next_report = now + REPORT_PERIOD
+            if now >= next_forget:
+                self.accounts.forget_expired()
+                next_forget = now + FORGET_PERIOD
             with self._lock:
                 conns = list(self.connections)
+            self._enforce_nicks(conns, now)
             for conn in conns:
                 if conn.closing:
                     continue
@@ -305,3 +312,15 @@ class Server:
                     conn.ping_sent = True
                     conn.outbox.put(f"PING :{s.server_name}\r\n".encode())
 
+    @staticmethod
+    def _enforce_nicks(conns: list[Connection], now: float) -> None:
+        """Rename those whose deadline to log in has passed (enforcement.expire checks
+        again under its lock: a login may have come first). The lines are committed
+        under that lock and flushed at the batch's end, with no lock held."""
+        late = [conn for conn in conns if not conn.closing
+                and (deadline := conn.ctx.session.nick_deadline) is not None
+                and deadline <= now]
+        if late:
+            with delivery_batch():
+                for conn in late:
+                    enforcement.expire(conn.ctx)

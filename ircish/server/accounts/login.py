@@ -28,16 +28,17 @@ def log_in(ctx: Context, account: str) -> None:
     `ACCOUNT <name>` to account-notify peers once registered. Logging in again as
     another account logs out of the first one."""
     user = ctx.user
-    if user.account is not None:
-        if user.account == account:
-            return
-        ctx.accounts.detach(user, user.account)
-    user.account = account
-    ctx.accounts.attach(user, account)
-    ctx.reply(N.RPL_LOGGEDIN, user.prefix, account, f"You are now logged in as {account}")
-    if user.registered:
-        announce_account(user)
-    enforcement.logged_in(ctx)
+    with enforcement.IDENTITY_LOCK:  # nicks and logins change in one order (enforcement.py)
+        if user.account is not None:
+            if user.account == account:
+                return
+            ctx.accounts.detach(user, user.account)
+        user.account = account
+        ctx.accounts.attach(user, account)
+        ctx.reply(N.RPL_LOGGEDIN, user.prefix, account, f"You are now logged in as {account}")
+        if user.registered:
+            announce_account(user)
+        enforcement.logged_in(ctx)
 
 
 def password_login(ctx: Context, name: str, password: str) -> str:
@@ -138,17 +139,22 @@ def notice(ctx: Context, text: str) -> None:
              force_trailing=True)
 
 
-def log_out(ctx: Context) -> None:
-    """901 to the user, `ACCOUNT *` to account-notify peers."""
-    user = ctx.user
-    if user.account is None:
-        return
-    ctx.accounts.detach(user, user.account)
-    user.account = None
-    ctx.reply(N.RPL_LOGGEDOUT, user.prefix, "You are now logged out")
-    if user.registered:
-        announce_account(user)
-    enforcement.logged_out(ctx)
+def log_out(ctx: Context, user: User | None = None) -> None:
+    """901 to the user, `ACCOUNT *` to account-notify peers. `user`: another connection
+    than ctx's (an account dropped by one of its connections logs out the others)."""
+    user = user or ctx.user
+    with enforcement.IDENTITY_LOCK:  # nicks and logins change in one order (enforcement.py)
+        if user.account is None:
+            return
+        ctx.accounts.detach(user, user.account)
+        user.account = None
+        # to `user`, which may not be ctx's (ctx.reply would address ctx.user)
+        user.send(Message(N.RPL_LOGGEDOUT, [user.nick, user.prefix, "You are now logged "
+                                            "out"], source=ctx.settings.server_name)
+                  .to_bytes(force_trailing=True))
+        if user.registered:
+            announce_account(user)
+        enforcement.logged_out(ctx, user)
 
 
 def announce_account(user: User) -> None:

@@ -6,10 +6,17 @@ Concurrency rule (every thread that touches shared state follows it)
 Each client's commands run on its own reader thread, so any two users' commands may run
 at once. These are all the server's locks. A thread may take one further down the list
 while holding one higher up, never the reverse, never two of one tier (two rooms) at once.
-In fact only 3 is ever held while another is taken; all the others are leaves.
+In fact only 0 and 3 are ever held while another is taken; all the others are leaves.
 SQLite's own locks are below all of these: no thread touches the database while
 holding one of ours (the writer thread commits with none held; reads take only 13).
 
+  0. ``enforcement.IDENTITY_LOCK`` (accounts/enforcement.py, one per process) who is
+                           who: a nick change (claim and announcement, committed in
+                           order), a login or logout, a nick deadline, a connection's
+                           release of its nick. Lets another thread rename a user (the
+                           --nick-enforcement timeout, a reclaim, a dropped account)
+                           without racing that user's own NICK or login. Taken with no
+                           other lock held; takes 1, 4, 5, 6, 9, 12, 14 under it.
   1. ``NickTable.lock``    the casefolded-nick -> User map, and every ``User.nick``.
   2. ``RoomTable.lock``    the casefolded-name -> Room map (creating, finding, dropping).
   3. ``Room.lock``         one room's members and prefixes, topic, modes, key, limit, bans,
