@@ -76,7 +76,8 @@ def terminal(server: Server, tmp_path: Path) -> Iterator[Callable[..., Terminal]
 
     def start(*args: str) -> Terminal:
         host, port = server.address
-        env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8", "XDG_DATA_HOME": str(tmp_path)}
+        env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8", "XDG_DATA_HOME": str(tmp_path),
+               "XDG_CONFIG_HOME": str(tmp_path)}
         command, *first = client_command()
         child = pexpect.spawn(command, [*first, "--host", host, "--port", str(port), *args],
                               env=env, dimensions=(ROWS, COLS))

@@ -59,10 +59,13 @@ def texts(buf: Buffer | None) -> list[str]:
     return [line.text for line in buf.lines]
 
 
-def welcome(model: ClientModel, caps: str = HISTORY_CAPS) -> None:
+def welcome(model: ClientModel, caps: str = HISTORY_CAPS, account: str = "") -> None:
+    """A new connection; with `account`, logged in to it before the welcome (SASL)."""
     model.set_connection("connecting")
     model.set_connection("connected")
     feed(model, f"{S} CAP * ACK :{caps}",
+         *([f"{S} 900 alice {ALICE} {account} :You are now logged in as {account}"]
+           if account else []),
          f"{S} 001 alice :Welcome to the ircish IRC network {ALICE}",
          f"{S} 005 alice PREFIX=(ov)@+ CHATHISTORY=100 :are supported by this server")
 
@@ -263,6 +266,7 @@ def test_failures_of_what_the_user_asked_are_told_and_stop_loading(
 
 def test_a_private_chat_the_server_keeps_no_history_of_is_not_asked_again(
         model: ClientModel) -> None:
+    welcome(model, account="alice")
     feed(model, f":{BOB} PRIVMSG alice :hi")
     assert sent(model) == ["CHATHISTORY LATEST bob * 50"]
     feed(model, f"{S} FAIL CHATHISTORY INVALID_TARGET LATEST bob :Messages could not be "
@@ -295,13 +299,26 @@ def test_a_removed_line_never_anchors_a_request(model: ClientModel) -> None:
 
 def test_a_new_private_chat_catches_up_and_so_do_chats_after_a_reconnect(
         model: ClientModel) -> None:
+    welcome(model, account="alice")
     feed(model, f"@{at(60)};msgid=p2 :{BOB} PRIVMSG alice :are you there?")
     assert sent(model) == ["CHATHISTORY LATEST bob * 50"]
     feed(model, *history_batch("h1", "bob", f"{at(30)};msgid=p1 :{ALICE} PRIVMSG bob :lunch?",
                                f"{at(60)};msgid=p2 :{BOB} PRIVMSG alice :are you there?"))
     assert said(model.find("bob")) == [("alice", "lunch?", True),
                                        ("bob", "are you there?", False)]
-    welcome(model)
+    welcome(model, account="alice")
+    assert sent(model) == ["CHATHISTORY LATEST bob msgid=p2 50"]
+
+
+def test_private_history_is_asked_only_once_logged_in(model: ClientModel) -> None:
+    """Servers keep private history by account: before a login there is none to ask,
+    and the login (here a /login after the welcome) asks it for the chats open."""
+    feed(model, f"@{at(60)};msgid=p2 :{BOB} PRIVMSG alice :are you there?")
+    query = model.find("bob")
+    assert query is not None
+    model.history.older(query)                    # PgUp: nothing to ask either
+    assert sent(model) == []
+    feed(model, f"{S} 900 alice {ALICE} alice :You are now logged in as alice")
     assert sent(model) == ["CHATHISTORY LATEST bob msgid=p2 50"]
 
 

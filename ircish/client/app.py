@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -24,8 +25,11 @@ from prompt_toolkit.output import Output
 
 from ..protocol import Message, split_list
 from .completion import ChatCompleter
+from .credentials import CredentialsError, accounts_file, resolve
 from .link import Link, LinkEvent, tls_context
 from .model import ClientModel
+from .sasl import Credentials
+from .secrecy import carries_password
 from .session import Session
 from .slash import Catalog
 from .view import STYLE, ChatView
@@ -52,7 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Inside: /help lists the commands; Alt-1..9, Ctrl-N/Ctrl-P or /win N switch "
                "buffers; F2 shows or hides the member list; Ctrl-R searches the input history; "
                "PageUp/PageDown scroll (PageUp at the top loads older history, with servers "
-               "that keep it); /search words; /quit or Ctrl-D on an empty line leaves.")
+               "that keep it); /search words; /register, /login and /logout for your account "
+               "(passwords are asked hidden, never kept); /quit or Ctrl-D on an empty line "
+               "leaves.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="server port (default 6667, or 6697 with --tls)")
     parser.add_argument("--tls", action="store_true",
@@ -70,11 +76,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="ask for the server's connection password (PASS) before "
                              f"connecting; or set {PASSWORD_VARIABLE} (never on the command "
                              "line, where others could read it)")
+    parser.add_argument("--sasl", action="store_true",
+                        help="log in to your account (SASL: SCRAM-SHA-256 or PLAIN) while "
+                             f"connecting; the password comes from {PASSWORD_VARIABLE}, the "
+                             f"accounts file {accounts_file()} (chmod 600; a server listed "
+                             "there is logged in to without --sasl) or a hidden prompt")
+    parser.add_argument("--account", metavar="NAME",
+                        help="the account to log in to (default: the nick)")
     args = parser.parse_args(argv)
-    args.password = (getpass.getpass("Server password: ") if args.password
-                     else os.environ.get(PASSWORD_VARIABLE))
+    if args.sasl:    # the variable is the account's password; PASS only when asked for
+        args.password = getpass.getpass("Server password: ") if args.password else None
+    else:
+        args.password = (getpass.getpass("Server password: ") if args.password
+                         else os.environ.get(PASSWORD_VARIABLE))
     if args.port is None:
         args.port = 6697 if args.tls else 6667
+    try:
+        args.credentials = resolve(args.host, args.port, args.nick, args.account, args.sasl,
+                                   os.environ, getpass.getpass)
+    except CredentialsError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -86,11 +107,29 @@ def history_file() -> Path:
     return folder / "history"
 
 
+class DiscreetHistory(FileHistory):
+    """The input history, less the lines that hold a password (`keep` says which)."""
+
+    def __init__(self, filename: str, keep: Callable[[str], bool]) -> None:
+        super().__init__(filename)
+        self.keep = keep
+
+    def append_string(self, string: str) -> None:
+        if self.keep(string):
+            super().append_string(string)
+
+
+TICK = 1.0      # seconds: how often what is on screen is marked as read
+
+
 class ChatApp:
     def __init__(self, args: argparse.Namespace, input: Input | None = None,
                  output: Output | None = None) -> None:
         self.args = args
         self.model = ClientModel(args.nick, f"{args.host}:{args.port}")
+        self.credentials: Credentials | None = getattr(args, "credentials", None)
+        self.model.accounts.wanted = self.credentials.account if self.credentials else ""
+        self.model.accounts.usual = args.account or args.nick
         self.catalog = Catalog()
         self.quit_reason = ""
         self.link: Link | None = None
@@ -98,7 +137,9 @@ class ChatApp:
         self.session = Session(self.model, self, self.catalog, rooms, self.quit)
         typing_command = Condition(lambda: self.input.text.startswith("/")
                                    and " " not in self.input.text)
-        self.input = Buffer(history=FileHistory(str(history_file())),
+        history = DiscreetHistory(str(history_file()), lambda line: not carries_password(
+            line, self.session.where(), self.catalog))
+        self.input = Buffer(history=history,
                             completer=ChatCompleter(self.model, self.catalog),
                             complete_while_typing=typing_command,
                             accept_handler=self._accept, multiline=False)
@@ -111,6 +152,16 @@ class ChatApp:
 
     def send(self, msg: Message) -> bool:
         return self.link is not None and self.link.send(msg)
+
+    def remember(self, credentials: Credentials | None) -> None:
+        """Log in with these from the next connection on (None: not at all)."""
+        self.credentials = credentials
+        if self.link is not None:
+            self.link.credentials = credentials
+
+    def reconnect(self, reason: str) -> None:
+        if self.link is not None:
+            self.link.reconnect(reason)
 
     def quit(self, reason: str = "") -> None:
         self.quit_reason = reason
@@ -131,12 +182,19 @@ class ChatApp:
         tls = (tls_context(not self.args.tls_no_verify, self.args.tls_ca)
                if self.args.tls else None)
         self.link = Link(self.args.host, self.args.port, self.args.nick, deliver,
-                         tls=tls, password=self.args.password)
+                         tls=tls, password=self.args.password, credentials=self.credentials)
         self.link.start()
+        ticking = asyncio.ensure_future(self._tick())
         try:
             await self.app.run_async()
         finally:
+            ticking.cancel()
             self.link.quit(self.quit_reason)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            self.session.tick(at_bottom=self.view.messages.scroll == 0)
 
     def _on_event(self, event: LinkEvent) -> None:
         self.session.handle(event)
@@ -144,8 +202,11 @@ class ChatApp:
 
     def _accept(self, buffer: Buffer) -> bool:
         self.view.messages.scroll = 0
-        self.session.submit(buffer.text)
-        return False   # clear the input line (the history already has the text)
+        text = buffer.text
+        if self.model.password_prompt is not None:
+            buffer.text = ""   # before the history sees it: a password is not kept
+        self.session.submit(text)
+        return False   # clear the input line
 
     # --- keys ---------------------------------------------------------------------
 
@@ -205,6 +266,8 @@ class ChatApp:
         def _clear(event: KeyPressEvent) -> None:
             if self.input.text:
                 self.input.reset()
+            elif self.session.login.cancel():
+                pass   # the password prompt is closed
             else:   # what people try first to leave
                 model.note("Ctrl-C clears the input line; /quit or Ctrl-D leaves ircish")
 

@@ -64,6 +64,16 @@ class HistoryState:
 
 
 @dataclass
+class ReadState:
+    """draft/read-marker for one buffer: the server's marker (shared by all my clients)
+    and what this client has shown and told. Times are epoch seconds of server times."""
+    marker: float | None = None   # the server's: newest message read (None: not known)
+    seen: float = 0.0             # the newest message shown with the buffer at its bottom
+    sent: float = 0.0             # the newest this client told the server it read
+    sent_at: float = float("-inf")   # when (time.monotonic()): MARKREAD is debounced
+
+
+@dataclass
 class Buffer:
     name: str
     kind: str             # "server", "room", "query" or "search"
@@ -78,6 +88,9 @@ class Buffer:
     history: HistoryState = field(default_factory=HistoryState)
     results: list[SearchResult] = field(default_factory=list)   # search buffers
     selected: int = 0     # search buffers: the result Enter opens (0-based)
+    owner: str = ""       # rooms: the founder's account, when the room is registered
+    access: dict[str, str] = field(default_factory=dict)   # rooms: account -> +o / +v
+    read: ReadState = field(default_factory=ReadState)
 
     @property
     def key(self) -> str:

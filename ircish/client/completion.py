@@ -34,6 +34,8 @@ class ChatCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent
                         ) -> Iterator[Completion]:
+        if self.model.password_prompt is not None:
+            return      # a password: nothing to complete, nothing to show
         before = document.text_before_cursor
         if "\n" in before:
             before = before.rsplit("\n", 1)[1]

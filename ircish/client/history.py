@@ -71,6 +71,13 @@ class History:
     def has(self, cap: str) -> bool:
         return cap in self.model.caps
 
+    def readable(self, buf: Buffer) -> bool:
+        """Whether the server keeps history I may read here: a private chat's only
+        while I am logged in (a nick alone proves nothing, so servers keep private
+        history by account)."""
+        return self.has("draft/chathistory") and (
+            buf.kind != "query" or self.model.accounts.account is not None)
+
     def take(self) -> list[Message]:
         """What to send now (the session sends it)."""
         out, self.outbox = self.outbox, []
@@ -93,7 +100,7 @@ class History:
     def catch_up(self, buf: Buffer, join_line: Line | None = None) -> None:
         """What was said here that I have not seen: the latest page, or only what came
         after the newest line I have (a rejoin, a reconnect)."""
-        if not self.has("draft/chathistory"):
+        if not self.readable(buf):
             return
         last = buf.newest()
         self._ask(Request(buf, "LATEST", self.page(), last, join_line,
@@ -103,7 +110,7 @@ class History:
     def older(self, buf: Buffer) -> None:
         """The page before the oldest line shown (PgUp at the top), until none is left."""
         state = buf.history
-        if not self.has("draft/chathistory") or buf.kind not in ("room", "query") \
+        if not self.readable(buf) or buf.kind not in ("room", "query") \
                 or state.loading or state.beginning:
             return
         oldest = buf.oldest()
@@ -220,6 +227,7 @@ class History:
         if (sub == "BEFORE" and (not full or not added)) or \
                 (sub == "LATEST" and request.floor is None and not full):
             buf.history.beginning = True
+        self.model.markers.recount(buf)     # what came may be older than the read marker
 
     def _place(self, request: Request, lines: list[Line]) -> tuple[int, Line | None, Line | None]:
         """Insert a batch's lines in the server's order: each after the one before it and

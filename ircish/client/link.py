@@ -5,7 +5,11 @@ The reader thread owns the socket's receiving side and the registration dance
 taken, PONG). Every line and every change of link state is handed to `deliver`, which
 the UI makes thread-safe (`loop.call_soon_threadsafe`); nothing here touches the client model.
 When the link drops, the thread waits (1, 2, 4 ... 30 s) and connects again; the
-session rejoins its rooms when the new welcome arrives.
+session rejoins its rooms when the new welcome arrives. With `credentials` each
+connection logs in with SASL before the welcome (`cap_negotiation`); a login the server
+refused is not tried again on the next connection (the same password would fail again,
+and servers count failures), and `reconnect` starts over, e.g. without an account
+(`/logout`).
 
 The socket is non-blocking and every operation on it happens under `_lock`: the reader
 waits with `select`, never inside a read, so the UI thread's writes and the reader's
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 from ..protocol import LineBuffer, Message, ProtocolError, casefold, decode, parse_line
 from .cap_negotiation import CAP_WAIT, CapNegotiation
+from .sasl import Credentials, SaslExchange
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 IDLE_PING = 90.0      # seconds of silence before we PING; as long again without answer: dead
@@ -35,7 +40,13 @@ class LinkState:
     detail: str = ""  # a sentence for the user: what happened, when the next try is
 
 
-LinkEvent = Message | LinkState
+@dataclass(frozen=True)
+class LinkNote:
+    """Something the link itself has to tell the user (no server line says it)."""
+    text: str
+
+
+LinkEvent = Message | LinkState | LinkNote
 
 
 class Link:
@@ -43,10 +54,11 @@ class Link:
                  username: str | None = None, realname: str = "ircish user",
                  backoff: tuple[float, ...] = BACKOFF, idle_ping: float = IDLE_PING,
                  tls: ssl.SSLContext | None = None, cap_wait: float = CAP_WAIT,
-                 password: str | None = None) -> None:
+                 password: str | None = None, credentials: Credentials | None = None) -> None:
         self.host, self.port = host, port
         self.tls = tls
         self.password = password         # the server's connection password (PASS), if any
+        self.credentials = credentials   # the account to log in to (SASL), if any
         self.nick = nick                 # the nick to register with (updated as it changes)
         self.username = username or nick
         self.realname = realname
@@ -60,6 +72,10 @@ class Link:
         self._stop = threading.Event()
         self._connected = False          # reader thread only: got as far as TCP this time
         self._refused: str | None = None # reader thread only: why trying again is no use
+        self._restart = ""               # why `reconnect` closed the link (else "")
+        self._leaving = False            # quit: no reconnecting after this link
+        self._leave_by: float | None = None   # after a QUIT: close if the server has not
+        self._login_seen: SaslExchange | None = None   # reader thread: its end was handled
         self._thread = threading.Thread(target=self._run, name="ircish-reader", daemon=True)
 
     # --- called from the UI thread ------------------------------------------------
@@ -78,12 +94,25 @@ class Link:
             except OSError:
                 return False
 
-    def quit(self, reason: str = "", wait: float = 2.0) -> None:
-        """Say goodbye and stop reconnecting; waits a little for the server to close."""
+    def quit(self, reason: str = "", wait: float = 5.0) -> None:
+        """Say goodbye and stop reconnecting; waits (at most `wait` seconds) for the
+        server to close the link, so that the QUIT and its reason arrive even when the
+        server's flood control holds our lines back for a while (the requests made at
+        connect, history catch-ups, spend its burst)."""
+        self._leaving = True
+        self._leave_by = time.monotonic() + wait
+        if self.send(Message("QUIT", [reason] if reason else [])):
+            self._thread.join(wait + 1.0)
         self._stop.set()
-        self.send(Message("QUIT", [reason] if reason else []))
-        self._thread.join(wait)
+        self._thread.join(1.0)
         self._close()
+
+    def reconnect(self, reason: str, wait: float = 5.0) -> None:
+        """Leave (QUIT with `reason`, the server closes the link) and connect again,
+        with the credentials as they are now (`/logout` clears them first)."""
+        self._restart = reason
+        self._leave_by = time.monotonic() + wait
+        self.send(Message("QUIT", [reason]))
 
     @property
     def stopped(self) -> bool:
@@ -103,7 +132,8 @@ class Link:
             except OSError as exc:
                 why = exc.strerror or str(exc)
             self._close()
-            if self._stop.is_set():
+            self._leave_by = None
+            if self._stop.is_set() or self._leaving:
                 break
             if self._refused is not None:  # the same answer would come again
                 self.deliver(LinkState("disconnected", f"{self._refused}; not retrying"))
@@ -111,6 +141,8 @@ class Link:
             attempt = 0 if registered else attempt + 1
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             what = "Connection lost" if self._connected else f"Cannot connect to {where}"
+            if self._restart:
+                what, why, self._restart = self._restart, "as asked", ""
             self.deliver(LinkState("disconnected", f"{what} ({why}); retrying in {delay:g} s"))
             if self._stop.wait(delay):
                 break
@@ -126,7 +158,7 @@ class Link:
             self._sock = sock
         self._connected = True
         self.deliver(LinkState("connected"))
-        self.caps = CapNegotiation()
+        self.caps = CapNegotiation(credentials=self.credentials)
         for msg in self.caps.start():
             self.send(msg)
         if self.password is not None:    # before NICK/USER, as servers expect it
@@ -135,7 +167,15 @@ class Link:
             self.send(parse_line(line))
         frames, registered, pinged = LineBuffer(), False, False
         while not self._stop.is_set():
-            data = self._receive(sock, self.idle_ping if self.caps.done else self.cap_wait)
+            leave_by = self._leave_by
+            if leave_by is not None and time.monotonic() >= leave_by:
+                return registered          # we said QUIT; the server never closed
+            wait = self.idle_ping if self.caps.done else self.cap_wait
+            if leave_by is not None:
+                wait = min(wait, max(0.0, leave_by - time.monotonic()))
+            data = self._receive(sock, wait)
+            if data is None and leave_by is not None:
+                continue
             if data is None:
                 if not self.caps.done:     # a server that ignores CAP without a word
                     for msg in self.caps.expired():
@@ -177,6 +217,13 @@ class Link:
         """What the link itself answers; returns whether we are registered now."""
         for answer in self.caps.feed(msg):
             self.send(answer)
+        login = self.caps.sasl
+        if login is not None and login.finished and login is not self._login_seen:
+            self._login_seen = login
+            if not login.succeeded:
+                self.credentials = None      # the same answer would come next time
+            if login.failure:                # else the server's numeric said why
+                self.deliver(LinkNote(f"Not logged in: {login.failure}"))
         if msg.command == "PING":
             self.send(Message("PONG", msg.params[-1:]))
         elif msg.command == "001":

@@ -7,8 +7,10 @@ Server replies that have no better home (errors, WHOIS, LIST, ...) land in the
 current buffer, where the user just typed the command that caused them.
 
 Lines in a batch wait until it closes (`batches`); history, search results and
-redactions are `history`'s business, and what it wants to ask the server waits in
-its outbox for the session to send: the model itself still never sends anything.
+redactions are `history`'s business, accounts (mine, others', rooms' owners) are
+`accounts`' and read markers `markers`': each of these parts has `on_<command>`
+handlers, called after the model's own, and an outbox of what it wants to ask the
+server, which the session sends (`take`): the model itself still never sends anything.
 """
 from __future__ import annotations
 
@@ -17,11 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 
 from ..protocol import Message, casefold, is_room_name, number
+from .accounts import Accounts
 from .batches import Batch, BatchCollector
 from .buffers import TALK, Buffer, BufferList, Line, Member
 from .cap_negotiation import message_time
 from .history import History
 from .isupport import Features
+from .readmarkers import ReadMarkers
+from .secrecy import secret_message
 from .sentences import describe_numeric, event_sentence, nick_of, spoken
 
 __all__ = ["TALK", "Buffer", "ClientModel", "Line", "Member", "nick_of"]
@@ -34,10 +39,13 @@ class ClientModel(BufferList):
         self.own_source = ""          # nick!user@host, learned from 001 and JOIN echoes
         self.registered = False
         self.connection = "disconnected"
+        self.password_prompt: str | None = None   # the input line asks a password (hidden)
         self.caps: set[str] = set()           # this connection's, from CAP ACK
         self.features = Features()            # PREFIX, CHANMODES, CHATHISTORY, from 005
         self.known_rooms: dict[str, str] = {}  # casefolded -> name, from LIST and joins
         self.history = History(self)
+        self.accounts = Accounts(self)
+        self.markers = ReadMarkers(self)
         self.batches = BatchCollector()
         self._focus_on_join: set[str] = set()
         self._names: dict[str, dict[str, Member]] = {}   # NAMES replies being collected
@@ -50,8 +58,23 @@ class ClientModel(BufferList):
         known = self.find(name)
         buf = super().ensure(name)
         if known is None and buf.kind == "query":
-            self.history.catch_up(buf)
+            self.query_opened(buf)
         return buf
+
+    def query_opened(self, buf: Buffer) -> None:
+        """A private chat opened (or a new connection, or a login, made its history
+        mine to read): what was said, and where I stopped reading."""
+        self.history.catch_up(buf)
+        self.markers.ask(buf)
+
+    def take(self, now: float | None = None) -> list[Message]:
+        """What the model's parts want sent now (the session sends it)."""
+        self.accounts.due()
+        out = [*self.history.take(), *self.accounts.outbox, *self.markers.outbox,
+               *self.markers.due(now)]
+        self.accounts.outbox.clear()
+        self.markers.outbox.clear()
+        return out
 
     def open_query(self, nick: str) -> None:
         self.show(self.ensure(nick))
@@ -88,9 +111,11 @@ class ClientModel(BufferList):
         self.caps.clear()             # a new connection negotiates afresh
         self.batches.reset()
         self.history.reset()
+        self.accounts.reset()
+        self.markers.outbox.clear()
+        self.registered = False
         if state == "connecting":
             return
-        self.registered = False
         for buf in self.buffers:
             if buf.kind == "room" and buf.joined:
                 buf.joined = False
@@ -130,6 +155,11 @@ class ClientModel(BufferList):
                 handler(msg)
             elif msg.command.isdigit():
                 self._numeric(msg)
+            for part in (self.accounts, self.markers):
+                also: Callable[[Message], None] | None = getattr(
+                    part, f"on_{msg.command.lower()}", None)
+                if also is not None:
+                    also(msg)
         finally:
             self.stamp = None
 
@@ -238,7 +268,8 @@ class ClientModel(BufferList):
             self.add(self.server, Line("notice", text, nick))   # from the server itself
             return
         if self.is_me(nick) and "echo-message" in self.caps:
-            self.add_own(target, text, kind, msgid)
+            if not secret_message(msg):       # IDENTIFY to NickServ: not in the scrollback
+                self.add_own(target, text, kind, msgid)
             return
         if is_room_name(target):
             buf = self.ensure(target)
@@ -268,8 +299,9 @@ class ClientModel(BufferList):
 
     def _on_fail(self, msg: Message) -> None:
         """Standard replies: `FAIL <command> <code> [<context>...] :<description>`."""
-        if msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg):
-            return    # a catch-up asked again another way: nothing for the user
+        if (msg.params[:1] == ["CHATHISTORY"] and self.history.failed(msg)) \
+                or self.accounts.hides(msg):
+            return    # an automatic request's answer: nothing for the user
         if len(msg.params) >= 3:
             self.note(f"{msg.params[0]}: {msg.params[-1]}", "error")
 
@@ -309,7 +341,7 @@ class ClientModel(BufferList):
         self._numeric(msg)
         for buf in self.buffers:      # rooms catch up as they are joined again
             if buf.kind == "query":
-                self.history.catch_up(buf)
+                self.query_opened(buf)
 
     def _on_005(self, msg: Message) -> None:
         self.features.apply_005(msg.params[1:-1])
@@ -361,8 +393,9 @@ class ClientModel(BufferList):
         self._numeric(msg)
 
     def _numeric(self, msg: Message) -> None:
-        if msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered:
-            return   # a server without CAP refused the link's negotiation, not the user
+        if (msg.command in ("421", "451") and msg.params[1:2] == ["CAP"] and not self.registered) \
+                or self.accounts.hides(msg):
+            return   # refused what the link or the model asked, not the user
         kind, text, where = describe_numeric(msg, self.nick)
         if text is not None:
             self.add(self.server if where == "server" or self.buffer is self.server else

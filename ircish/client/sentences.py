@@ -44,6 +44,18 @@ TEMPLATES: dict[str, Template] = {
     "730": "Online: {1}",
     "731": "Offline: {1}",
     "704": "{2}", "705": "{2}", "706": HIDDEN,
+    "330": "{1} is logged in as {2}",
+    # Logging in (sasl-3.1): 900 says as whom, so 903 need not; 908 lists the
+    # mechanisms for the SASL exchange, which falls back by itself.
+    "900": "You are now logged in as {2}",
+    "901": "You are now logged out",
+    "902": "Not logged in: {1}",
+    "903": HIDDEN,
+    "904": "Not logged in: {1} (wrong account or password? /login tries again)",
+    "905": "Not logged in: {1}",
+    "906": "Not logged in: {1}",
+    "907": "{1}",
+    "908": HIDDEN,
 }
 
 # Connection-level replies: they belong to the server buffer, not the current one.

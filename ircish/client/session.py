@@ -2,10 +2,13 @@
 
 `Session.submit` runs typed text (several lines when pasted) through the command
 interpreter and carries out the actions; `Session.handle` applies what the link
-delivers; `load_older` is PgUp at the top of a buffer. All run on the UI thread only,
-so the model needs no locks. After each, what the model's history wants to ask the
-server (catch-ups, older pages, searches) is sent. No terminal here either: the view
-calls these methods and redraws.
+delivers; `load_older` is PgUp at the top of a buffer; `tick` (every second) marks
+what is on screen as read. All run on the UI thread only, so the model needs no locks.
+After each, what the model's parts want to ask the server (catch-ups, older pages,
+searches, read markers, a room's owner) is sent. Logging in, registering and logging
+out from inside are `login`'s (with its hidden password prompt: while it is open, a
+typed line is the password and nothing else). No terminal here either: the view calls
+these methods and redraws.
 """
 from __future__ import annotations
 
@@ -14,13 +17,19 @@ from typing import Protocol
 
 from ..protocol import Message, split_list
 from . import slash as C
-from .link import LinkEvent, LinkState
+from .buffers import Line
+from .link import LinkEvent, LinkNote, LinkState
+from .login import LoginFlow
 from .model import ClientModel
 from .outgoing import messages_for
+from .sasl import Credentials
+from .secrecy import secret_message
 
 
 class Link(Protocol):
     def send(self, msg: Message) -> bool: ...
+    def remember(self, credentials: Credentials | None) -> None: ...
+    def reconnect(self, reason: str) -> None: ...
 
 
 class Session:
@@ -31,6 +40,7 @@ class Session:
         self.catalog = catalog
         self.autojoin = autojoin
         self.on_quit = on_quit
+        self.login = LoginFlow(model, self.send, link)
         model.focus_on_join(autojoin[:1])
 
     # --- from the server ----------------------------------------------------------
@@ -39,7 +49,11 @@ class Session:
         if isinstance(event, LinkState):
             self.model.set_connection(event.state, event.detail)
             return
+        if isinstance(event, LinkNote):
+            self.model.add(self.model.server, Line("error", event.text))
+            return
         self.model.feed(event)
+        self.login.handle(event)
         if event.command == "001":
             # --join counts for the first welcome; after a reconnect, the rooms I was in.
             rooms = list(dict.fromkeys(self.autojoin + self.model.rooms_to_rejoin()))
@@ -53,15 +67,26 @@ class Session:
         self.model.history.older(self.model.buffer)
         self.flush()
 
-    def flush(self) -> None:
-        """Send what the model's history asked for (nothing, without its capabilities)."""
-        for msg in self.model.history.take():
+    def tick(self, at_bottom: bool, now: float | None = None) -> None:
+        """Every second: the buffer on screen, at its bottom, has been read."""
+        if at_bottom:
+            self.model.markers.seen(self.model.buffer)
+        self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        """Send what the model's parts asked for (nothing, without their capabilities)."""
+        for msg in self.model.take(now):
             self.send(msg)
 
     # --- from the user ------------------------------------------------------------
 
     def submit(self, text: str) -> None:
-        """Each line of the input is one message or command (pasting sends several)."""
+        """Each line of the input is one message or command (pasting sends several);
+        at the password prompt, the whole input is the password."""
+        if self.login.asking is not None:
+            self.login.password(text)
+            self.flush()
+            return
         for line in text.splitlines() or [""]:     # Enter alone opens a search result
             for action in C.interpret(line, self.where(), self.catalog):
                 self.apply(action)
@@ -76,13 +101,21 @@ class Session:
         if isinstance(action, C.Say):
             source = model.own_source or f"{model.nick}!~{model.nick[:10]}@{'h' * 63}"
             for piece, msg in messages_for(action, source):
-                if self.send(msg) and "echo-message" not in model.caps:   # else: its echo
+                if not self.send(msg):
+                    continue
+                if secret_message(msg):     # its echo is not shown either
+                    model.note(f"Sent to {action.target} (not shown: it holds a password)")
+                elif "echo-message" not in model.caps:   # else: its echo
                     model.add_own(action.target, piece, action.kind)
         elif isinstance(action, C.Send):
             if action.message.command == "JOIN" and action.message.params:
                 self._join(action.message)
-            else:
-                self.send(action.message)
+            elif self.send(action.message):
+                model.accounts.sent(action.message)
+        elif isinstance(action, C.AskPassword):
+            self.login.ask(action)
+        elif isinstance(action, C.Logout):
+            self.login.logout()
         elif isinstance(action, C.OpenQuery):
             model.open_query(action.nick)
         elif isinstance(action, C.CloseBuffer):
@@ -99,7 +132,8 @@ class Session:
     def send(self, msg: Message) -> bool:
         if self.link.send(msg):
             return True
-        self.model.note(f"Not sent, the connection is down: {msg.to_line()}", "error")
+        shown = msg.command if secret_message(msg) else msg.to_line()
+        self.model.note(f"Not sent, the connection is down: {shown}", "error")
         return False
 
     def _join(self, msg: Message) -> None:

@@ -100,8 +100,21 @@ class Redact:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class AskPassword:
+    """Ask for a password, hidden, then register (`/register`) or log in (`/login`)."""
+    purpose: str               # "register" or "login"
+    email: str = ""            # register: the address, if any
+    account: str = ""          # login: the account ("" for the usual one)
+
+
+@dataclass(frozen=True)
+class Logout:
+    pass
+
+
 Action = (Say | Send | OpenQuery | CloseBuffer | SwitchTo | Info | Error | Quit
-          | Search | Goto | Redact)
+          | Search | Goto | Redact | AskPassword | Logout)
 
 
 @dataclass(frozen=True)
@@ -224,8 +237,35 @@ def redact(ctx: CommandContext, which: str = "", reason: str = "") -> None:
         ctx.act(Redact(position, reason))
 
 
+@command("REGISTER", usage="[<email>]",
+         help="Create an account named after your nick; the password is asked next, "
+              "hidden (never type it on this line). Give an email if the server wants one.")
+def register(ctx: CommandContext, email: str = "") -> None:
+    if " " in email:
+        ctx.act(Error("Type /register [email] alone: the password is asked next, hidden"))
+    else:
+        ctx.act(AskPassword("register", email=email))
+
+
+@command("LOGIN", usage="[<account>]",
+         help="Log in to your account (by default the one named after your nick); the "
+              "password is asked next, hidden. Uses SASL, else NickServ.")
+def login(ctx: CommandContext, account: str = "") -> None:
+    if " " in account:
+        ctx.act(Error("Type /login [account] alone: the password is asked next, hidden"))
+    else:
+        ctx.act(AskPassword("login", account=account))
+
+
+@command("LOGOUT",
+         help="Log out: IRC has no standard command for it, so ircish reconnects without "
+              "logging in (your rooms are rejoined).")
+def logout(ctx: CommandContext) -> None:
+    ctx.act(Logout())
+
+
 CLIENT_COMMANDS: tuple[Command, ...] = (query, me, close, win, buffer, quote, search, goto,
-                                        redact)
+                                        redact, register, login, logout)
 
 
 # --- client behaviour for some server commands (same usage and help as the server's) --
@@ -270,9 +310,9 @@ def _help(ctx: CommandContext, subject: str = "") -> None:
 # Commands that mean the current room when typed in one without naming a room.
 ROOM_DEFAULT = frozenset({"PART", "TOPIC", "NAMES", "WHO"})
 
-# Registration and keep-alive commands: the client sends them itself, so /help and
-# completion leave them out (they still work when typed).
-PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG"})
+# Registration, keep-alive, login and read-marker commands: the client sends them
+# itself, so /help and completion leave them out (they still work when typed).
+PROTOCOL_ONLY = frozenset({"CAP", "PASS", "USER", "PING", "PONG", "AUTHENTICATE", "MARKREAD"})
 
 OVERRIDES: dict[str, Callable[..., None]] = {
     "PRIVMSG": _privmsg, "NOTICE": _notice, "JOIN": _join, "QUIT": _quit, "HELP": _help,
@@ -358,3 +398,4 @@ def _names_no_room(cmd: CommandSpec, args: str) -> bool:
         return True
     wants_room = cmd.usage.kind(0) == "room"
     return wants_room and not is_room_name(args.partition(" ")[0])
+

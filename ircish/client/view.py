@@ -9,7 +9,9 @@
 Scrolling back and the member list toggle are view state (`scroll`, `show_members`);
 everything else is read from the `ClientModel` at each redraw. The status line says
 when history is on its way for this buffer and, once PgUp has gone past the top, when
-there is none older.
+there is none older. The topic line names a registered room's owner and the account of
+the person in a private chat; the status line, the account I am logged in to. While
+the model asks for a password the input line is masked and says what it asks.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from prompt_toolkit.layout import (
 )
 from prompt_toolkit.layout.controls import BufferControl
 from prompt_toolkit.layout.menus import CompletionsMenu
-from prompt_toolkit.layout.processors import BeforeInput
+from prompt_toolkit.layout.processors import BeforeInput, ConditionalProcessor, PasswordProcessor
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import SearchToolbar
 
@@ -105,8 +107,10 @@ class ChatView:
                 Window(FormattedTextControl(self.members), width=MEMBER_LIST_WIDTH),
             ]), filter=members_visible),
         ])
-        prompt = BeforeInput(lambda: f"[{self.model.buffer.name}] ", style="class:prompt")
-        entry = Window(BufferControl(self.input, input_processors=[prompt],
+        prompt = BeforeInput(self.prompt, style="class:prompt")
+        secret = ConditionalProcessor(PasswordProcessor(), filter=Condition(
+            lambda: self.model.password_prompt is not None))
+        entry = Window(BufferControl(self.input, input_processors=[secret, prompt],
                                      search_buffer_control=self.search.control),
                        height=Dimension(min=1, max=6), wrap_lines=True,
                        dont_extend_height=True)
@@ -114,6 +118,10 @@ class ChatView:
                        bar(self.status_line, "class:status"), entry, self.search])
         return FloatContainer(root, floats=[Float(xcursor=True, ycursor=True,
                                                   content=CompletionsMenu(max_height=12))])
+
+    def prompt(self) -> str:
+        asking = self.model.password_prompt
+        return asking if asking is not None else f"[{self.model.buffer.name}] "
 
     def members_shown(self) -> bool:
         if self.show_members is None:
@@ -152,9 +160,13 @@ class ChatView:
         buf = self.model.buffer
         if buf.kind == "room":
             joined = members_label(len(buf.members)) if buf.joined else "not joined"
-            text = f" {buf.name} ({joined}) {buf.topic}"
+            owner = f" owner: {buf.owner} |" if buf.owner else ""
+            text = f" {buf.name} ({joined}){owner} {buf.topic}"
         elif buf.kind == "query":
-            text = f" Private chat with {buf.name}"
+            account = self.model.accounts.account_of(buf.name)
+            who = ("" if account is None else " (not logged in)" if not account
+                   else f" (logged in as {account})")
+            text = f" Private chat with {buf.name}{who}"
         elif buf.kind == "search":
             text = " Search results: Up/Down select, Enter (or /goto N) opens, /close"
         else:
@@ -171,6 +183,11 @@ class ChatView:
                  f"[{model.current + 1}:{model.buffer.name}] "),
             (state_style, f"[{state}]"),
         ]
+        account = model.accounts.account
+        if account is not None:
+            out.append(("", f" [logged in as {account}]"))
+        elif model.registered and model.accounts.wanted:
+            out.append(("class:status.state.bad", " [not logged in]"))
         active = [(i, b) for i, b in enumerate(model.buffers) if b.unread]
         if active:
             out.append(("", " [Act: "))
