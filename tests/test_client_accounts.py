@@ -283,6 +283,9 @@ ROOM = Where("#general", "room")
     ("/register", True),
     ("/register me@example.net hunter2", True),
     ("/login alice", True),
+    ("/account password hunter2 hunter3", True),
+    ("/quote ACCOUNT DROP hunter2", True),
+    ("/account info alice", False),
     ("/msg NickServ INFO alice", False),
     ("/msg bob identify yourself", False),
     ("identify hunter2", False),                       # said in #general: not a password

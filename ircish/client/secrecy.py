@@ -4,7 +4,8 @@
 A message is secret when its command is one that carries a password or a code (`PASS`,
 `OPER`, `AUTHENTICATE`, `REGISTER`, `VERIFY`), or when it asks NickServ to do something
 with one: `PRIVMSG NickServ :IDENTIFY ...` as much as `/ns identify ...` or
-`/nickserv register ...`. A typed line is secret when one of the messages it stands for
+`/nickserv register ...`, and `ACCOUNT PASSWORD` / `ACCOUNT DROP` (the server's own
+account family, whose verbs take the password). A typed line is secret when one of the messages it stands for
 is, or when it names such a command (`/register`, `/login`: harmless to forget).
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from .slash import Catalog, Say, Send, Where, interpret
 SECRET_COMMANDS = frozenset({"PASS", "OPER", "AUTHENTICATE", "REGISTER", "VERIFY",
                              "LOGIN", "IDENTIFY"})
 SERVICE_COMMANDS = frozenset({"NICKSERV", "NS"})
+# Commands whose first parameter is a verb, some of which carry a password.
+VERB_COMMANDS = SERVICE_COMMANDS | {"ACCOUNT"}
 SERVICE_NICKS = frozenset({"nickserv"})
 # What NickServ does with a password (or that may carry one): every verb of the usual
 # services that takes one, and their harmless neighbours.
@@ -27,7 +30,7 @@ def secret_message(msg: Message) -> bool:
     command = msg.command.upper()
     if command in SECRET_COMMANDS:
         return True
-    if command in SERVICE_COMMANDS:
+    if command in VERB_COMMANDS:
         return _secret_verb(" ".join(msg.params))
     if command in ("PRIVMSG", "NOTICE") and len(msg.params) >= 2:
         target = casefold(msg.params[0].split("@", 1)[0])
