@@ -60,6 +60,7 @@ ARITY = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGE
 
 
 @command("CHATHISTORY", usage="<subcommand> [<target>] [<ref>] [<ref>] [<limit>]", cost=3,
+         free_uses=16,
          feature="history",
          help="Read a room's or a person's history: CHATHISTORY LATEST #room * 50 (a nick "
               "once logged in); BEFORE, AFTER, AROUND take timestamp=<time> or "

@@ -37,7 +37,7 @@ CAP = "draft/read-marker"
 TIMESTAMP = "timestamp="
 
 
-@command("MARKREAD", usage="[<target>] [<timestamp>]", feature="history",
+@command("MARKREAD", usage="[<target>] [<timestamp>]", feature="history", free_uses=16,
          help="Read markers, shared by your connections: MARKREAD <room|nick> "
               "timestamp=<time> says you read up to then; MARKREAD <room|nick> asks.")
 def markread(ctx: Context, target: str = "", timestamp: str | None = None) -> None:

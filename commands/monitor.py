@@ -12,7 +12,7 @@ from ircish.server.registry import command
 
 @command("MONITOR", usage="<+|-|C|L|S> [<nick>{,<nick>}]",
          help="Watch nicks: MONITOR + a,b (adds), - a,b, C (clear), L (list), S (status).",
-         cost=2)
+         cost=2, free_uses=1)
 def monitor(ctx: Context, modifier: str, targets: str = "") -> None:
     monitors = ctx.monitors
     user = ctx.user

@@ -41,7 +41,7 @@ class Query:
         return cls(opers_only="o" in flags, fields=fields, token=token if valid else "0")
 
 
-@command("WHO", usage="[<mask>] [<options>]", cost=2,
+@command("WHO", usage="[<mask>] [<options>]", cost=2, free_uses=4,
          help="List a room's members (WHO #room) or users matching a mask; "
               "WHO <mask> %<fields>[,<token>] picks the fields (WHOX).")
 def who(ctx: Context, mask: str = "*", options: str = "") -> None:

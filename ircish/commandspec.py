@@ -86,6 +86,9 @@ class CommandSpec:
     whose missing parameters have their own numerics (PRIVMSG's 411/412, NICK's 431).
     `oper_only`: the server's dispatcher answers 481 to anyone but a server operator.
     `cost`: flood-control tokens the command takes (more for much output per line).
+    `free_uses`: how many times per connection it costs nothing (ergo's "command
+    budgets"): a client catching up after connecting (CHATHISTORY and MARKREAD for each
+    room, WHO, MONITOR) is not slowed by what it did not type.
     `feature`: a part of the server that may be turned off (`"history"`: not with
     --no-history); while it is off the command does not exist (421, not in HELP)."""
 
@@ -97,6 +100,7 @@ class CommandSpec:
     before_registration: bool = False    # usable before the welcome burst
     oper_only: bool = False
     cost: int = 1
+    free_uses: int = 0
     feature: str | None = None
 
     @property
@@ -110,15 +114,15 @@ class CommandSpec:
 
 def make_spec(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str] = (),
               min_params: int | None = None, before_registration: bool = False,
-              oper_only: bool = False, cost: int = 1, feature: str | None = None
-              ) -> CommandSpec:
+              oper_only: bool = False, cost: int = 1, free_uses: int = 0,
+              feature: str | None = None) -> CommandSpec:
     """A spec from the arguments `@command` takes (the decorator and `read_specs` share it)."""
     parsed = Usage.parse(usage)
     return CommandSpec(name=name.upper(), usage=parsed, help=help,
                        aliases=tuple(a.upper() for a in aliases),
                        min_params=parsed.required if min_params is None else min_params,
                        before_registration=before_registration, oper_only=oper_only,
-                       cost=cost, feature=feature)
+                       cost=cost, free_uses=free_uses, feature=feature)
 
 
 @dataclass(frozen=True)
@@ -142,12 +146,12 @@ class Command(CommandSpec):
 
 def command(name: str, usage: str = "", help: str = "", *, aliases: Iterable[str] = (),
             min_params: int | None = None, before_registration: bool = False,
-            oper_only: bool = False, cost: int = 1, feature: str | None = None
-            ) -> Callable[[Handler], Command]:
+            oper_only: bool = False, cost: int = 1, free_uses: int = 0,
+            feature: str | None = None) -> Callable[[Handler], Command]:
     """Declare a command (give every argument as a literal: see `read_specs`)."""
     spec = make_spec(name, usage, help, aliases=aliases, min_params=min_params,
                      before_registration=before_registration, oper_only=oper_only,
-                     cost=cost, feature=feature)
+                     cost=cost, free_uses=free_uses, feature=feature)
 
     def wrap(handler: Handler) -> Command:
         return Command.carrying(spec, handler)

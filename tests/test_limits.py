@@ -93,3 +93,51 @@ def test_the_server_refuses_past_its_maximum(start_server) -> None:
     for client in (*clients, extra):
         client.close()
 
+
+
+def _pongs_within(client: Client, count: int, seconds: float) -> list[str]:
+    """Send `count` PINGs at once; the PONGs, each of which must come within `seconds`."""
+    client.send_raw(b"".join(b"PING :q%d\r\n" % i for i in range(count)))
+    return [client.next_line(wait=seconds) for _ in range(count)]
+
+
+def test_registering_costs_no_flood_tokens(start_server, connect) -> None:
+    """CAP, NICK, USER, a few PINGs and CAP END before the welcome: the whole burst is
+    still there afterwards (a token comes back only every 2 s here)."""
+    server = start_server(flood_burst=3, flood_rate=0.5)
+    client = connect(None, target=server)
+    client.send_raw(b"CAP LS 302\r\nNICK newbie\r\nUSER newbie 0 * :N\r\n"
+                    b"CAP REQ :message-tags\r\nPING :a\r\nPING :b\r\nPING :c\r\nCAP END\r\n")
+    client.expect(r" 001 newbie ", wait=1.5)
+    client.expect(r" (376|422) ", wait=1.5)
+    assert _pongs_within(client, 3, 1.5) == [f":{S} PONG {S} :q{i}" for i in range(3)]
+
+
+def test_a_flood_before_the_welcome_is_charged_past_the_allowance(start_server,
+                                                                  connect) -> None:
+    server = start_server(flood_burst=3, flood_rate=5.0)
+    client = connect(None, target=server)
+    started = time.monotonic()
+    client.send_raw(b"".join(b"PING :p%d\r\n" % i for i in range(32)))
+    pongs = [client.next_line(wait=5) for _ in range(32)]
+    # 24 free, 3 from the burst, 5 at 5 a second
+    assert pongs == [f":{S} PONG {S} :p{i}" for i in range(32)]
+    assert time.monotonic() - started > 0.8
+
+
+def test_catching_up_after_connecting_is_free_up_to_the_budget(start_server,
+                                                               connect) -> None:
+    """WHO is free 4 times per connection (ergo's command budgets): 4 WHOs and then the
+    whole burst of PINGs answer at once; the next WHO costs its 2 tokens and its answer
+    waits for them."""
+    server = start_server(flood_burst=3, flood_rate=0.5)
+    client = connect("catcher", target=server)
+    client.send_raw(b"WHO nobody\r\n" * 4)
+    for _ in range(4):
+        client.expect_exact(f":{S} 315 catcher nobody :End of /WHO list.", wait=1.5)
+    assert _pongs_within(client, 2, 1.5) == [f":{S} PONG {S} :q{i}" for i in range(2)]
+    started = time.monotonic()
+    client.send_raw(b"WHO nobody\r\nPING :after\r\n")   # one token left, WHO costs 2
+    client.expect_exact(f":{S} 315 catcher nobody :End of /WHO list.", wait=1.5)
+    client.expect_exact(f":{S} PONG {S} :after", wait=5)
+    assert time.monotonic() - started > 1.5

@@ -5,8 +5,9 @@ A message is secret when its command is one that carries a password or a code (`
 `OPER`, `AUTHENTICATE`, `REGISTER`, `VERIFY`), or when it asks NickServ to do something
 with one: `PRIVMSG NickServ :IDENTIFY ...` as much as `/ns identify ...` or
 `/nickserv register ...`, and `ACCOUNT PASSWORD` / `ACCOUNT DROP` (the server's own
-account family, whose verbs take the password). A typed line is secret when one of the messages it stands for
-is, or when it names such a command (`/register`, `/login`: harmless to forget).
+account family, whose verbs take the password). A typed line is secret when one of the
+messages it stands for is, or when it names such a command (`/register`, `/login`:
+harmless to forget).
 """
 from __future__ import annotations
 

@@ -212,8 +212,8 @@ class Connection:
                         cost = line.lines
                         if line.too_long:
                             self.ctx.reply_error(errors.InputTooLong())
-                    if cost > 1 and bucket is not None:
-                        bucket.charge(cost - 1)
+                    if cost != 1 and bucket is not None:
+                        bucket.charge(cost - 1)  # a free line gives its token back
         return None
 
     def _readable_within(self, seconds: float) -> bool:

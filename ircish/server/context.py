@@ -9,7 +9,7 @@ bytes on an outbox (see `outbox.py`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from ..protocol import Message, casefold, split_list
@@ -46,6 +46,10 @@ class Session:
     # monotonic time to log in by, or lose the nick; the one field another thread
     # touches (housekeeping clears it): under enforcement.IDENTITY_LOCK
     nick_deadline: float | None = None
+    # flood control's free lines (registry.line_cost): lines before the welcome, and
+    # uses of each command with `free_uses`
+    lines_before_welcome: int = 0
+    free_uses: dict[str, int] = field(default_factory=dict)
 
 
 class Context:

@@ -34,7 +34,8 @@ class TokenBucket:
         return False
 
     def charge(self, cost: float) -> None:
-        """Spend `cost` more tokens after the fact, into debt if need be."""
+        """Spend `cost` more tokens after the fact, into debt if need be (a negative
+        cost gives back tokens `take` spent on a line that turned out to be free)."""
         self.tokens -= cost
 
     def wait(self, now: float) -> float:

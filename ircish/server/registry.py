@@ -27,7 +27,7 @@ from . import errors
 from .services import Service
 
 if TYPE_CHECKING:
-    from .context import Context
+    from .context import Context, Session
 
 __all__ = ["Command", "PluginError", "Registry", "builtin_registry", "command"]
 
@@ -82,7 +82,8 @@ class Registry(CommandTable[Command]):
         """Run one message's command, answering the generic errors here so handlers
         start at their real work (and 481 for operator-only commands). Domain errors
         become their numerics. Returns what the command costs its sender in flood
-        control tokens (its spec's `cost`; 1 for an unknown command)."""
+        control tokens (`line_cost`)."""
+        was_registered = ctx.user.registered
         cmd = self.get(msg.command)
         if cmd is not None and cmd.feature is not None and cmd.feature not in ctx.features:
             cmd = None  # a part of the server that is turned off: no such command
@@ -102,7 +103,31 @@ class Registry(CommandTable[Command]):
             cmd.handler(ctx, *params)
         except errors.IrcError as exc:
             ctx.reply_error(exc)
-        return 1 if cmd is None else cmd.cost
+        return line_cost(ctx.session, cmd, was_registered)
+
+
+# Lines a connection may send before its welcome without flood control counting them:
+# CAP LS, NICK, USER, CAP REQ, a SASL or REGISTER dialogue and CAP END with room to
+# spare, not an endless free stream (the registration timeout ends those anyway).
+REGISTRATION_ALLOWANCE = 24
+
+
+def line_cost(session: Session, cmd: Command | None, registered: bool) -> int:
+    """What a line costs in flood-control tokens: nothing while registering (up to
+    REGISTRATION_ALLOWANCE lines) or while its command's `free_uses` last on this
+    connection, else its spec's `cost` (1 for an unknown command)."""
+    if not registered:
+        session.lines_before_welcome += 1
+        if session.lines_before_welcome <= REGISTRATION_ALLOWANCE:
+            return 0
+    if cmd is None:
+        return 1
+    if cmd.free_uses:
+        used = session.free_uses.get(cmd.name, 0)
+        if used < cmd.free_uses:
+            session.free_uses[cmd.name] = used + 1
+            return 0
+    return cmd.cost
 
 
 def _missing_params(cmd: Command, params: list[str]) -> bool:
