@@ -72,7 +72,10 @@ def begin(ctx: Context, state: sasl.SaslState, name: str) -> None:
     mechanisms = sasl.available(ctx.settings, ctx.user.tls)
     if name not in mechanisms:
         ctx.reply(N.RPL_SASLMECHS, ",".join(mechanisms), "are available SASL mechanisms")
-        refuse(ctx, state, sasl.unavailable(name, ctx.settings))
+        # not a guess (a client trying its preferred mechanism first): no hold
+        count_failure(ctx, state, N.ERR_SASLFAIL,
+                      f"SASL authentication failed: {sasl.unavailable(name, ctx.settings)}",
+                      hold=False)
         return
     wait = ctx.login_throttle.refused(ctx.user.host) if name != sasl.EXTERNAL else 0.0
     if wait > 0:  # refused before any exchange (EXTERNAL guesses nothing: never)
@@ -104,9 +107,13 @@ def refuse(ctx: Context, state: sasl.SaslState, why: str) -> None:
     count_failure(ctx, state, N.ERR_SASLFAIL, f"SASL authentication failed: {why}")
 
 
-def count_failure(ctx: Context, state: sasl.SaslState, numeric: str, text: str) -> None:
-    """904 or 905; the connection ends after too many."""
+def count_failure(ctx: Context, state: sasl.SaslState, numeric: str, text: str,
+                  hold: bool = True) -> None:
+    """904 or 905; the connection's next command waits (`login.failed`) unless told
+    not to, and the connection ends after too many."""
     ctx.reply(numeric, text)
+    if hold:
+        login.failed(ctx)
     state.failures += 1
     if state.failures >= MAX_FAILURES:
         ctx.terminate("Too many SASL authentication failures")

@@ -21,6 +21,9 @@ def test_settings(data_dir: Path, **overrides: object) -> Settings:
     settings = Settings(host="127.0.0.1", port=0, server_name=SERVER_NAME,
                         rooms=[RoomSpec("#general", "Welcome"), RoomSpec("#dev")],
                         data_dir=data_dir)
+    # tests of wrong passwords need not wait a second after each (test_login_delay.py
+    # checks the delay itself)
+    settings.login_failure_delay = 0.0
     for key, value in overrides.items():
         setattr(settings, key, value)
     return settings

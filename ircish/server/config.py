@@ -126,6 +126,11 @@ class Settings:
     login_failures: int = option(5, "failed logins from one address, or to one account, "
                                  "before further attempts are refused for a while",
                                  minimum=1)
+    login_failure_delay: float = option(1.0, "seconds a connection waits, after a failed "
+                                        "login, before its next command is read "
+                                        "(Dovecot's auth_failure_delay): guessing costs "
+                                        "the guesser time, not the server CPU", minimum=0.0,
+                                        maximum=60.0)
     # keeping one client from hurting the rest
     max_clients: int = option(16000, "connections held at once (all addresses); lowered at "
                               "start to fit the file-descriptor limit", minimum=1)

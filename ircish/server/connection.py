@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol import CLIENT_MAX_TAGS, LineBuffer, ProtocolError, decode, parse_line
 from . import errors
-from .context import Context
+from .context import Context, Session
 from .flood import TokenBucket
 from .labeled import labeled_response
 from .outbox import Outbox, delivery_batch
@@ -189,6 +189,7 @@ class Connection:
         waiting line may go, or None if none waits."""
         bucket = self.bucket
         backlog = self.backlog
+        session = self.ctx.session
         while backlog and not self.closing:
             with delivery_batch(own=self.outbox):
                 for _ in range(BATCH_LINES):
@@ -201,6 +202,8 @@ class Connection:
                         break
                     if self.outbox.backed_up:
                         return BACKED_UP_WAIT  # its replies are not being read: slow it
+                    if session.hold_until and (held := self._held(session)) is not None:
+                        return held
                     if bucket is not None and not bucket.take(time.monotonic()):
                         return bucket.wait(time.monotonic())
                     line = backlog.popleft()
@@ -214,6 +217,16 @@ class Connection:
                             self.ctx.reply_error(errors.InputTooLong())
                     if cost != 1 and bucket is not None:
                         bucket.charge(cost - 1)  # a free line gives its token back
+        return None
+
+    @staticmethod
+    def _held(session: Session) -> float | None:
+        """Seconds this connection's input is still held after a failed login
+        (`login.failed`), or None once the hold is over."""
+        wait = session.hold_until - time.monotonic()
+        if wait > 0:
+            return wait
+        session.hold_until = 0.0
         return None
 
     def _readable_within(self, seconds: float) -> bool:

@@ -46,6 +46,8 @@ class Session:
     # monotonic time to log in by, or lose the nick; the one field another thread
     # touches (housekeeping clears it): under enforcement.IDENTITY_LOCK
     nick_deadline: float | None = None
+    # a failed login holds this connection's input until then (monotonic; 0: none)
+    hold_until: float = 0.0
     # flood control's free lines (registry.line_cost): lines before the welcome, and
     # uses of each command with `free_uses`
     lines_before_welcome: int = 0

@@ -8,6 +8,7 @@ written once.
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from ... import numerics as N
@@ -42,6 +43,16 @@ def log_in(ctx: Context, account: str) -> None:
         ctx.rooms.apply_granted(user)  # its rooms may give its account @ or + (its nick now)
 
 
+def failed(ctx: Context) -> None:
+    """A login attempt on this connection failed (a wrong password or proof, or one
+    refused unchecked): its next command is read only after --login-failure-delay.
+    The reply goes out at once; a guesser waits before guessing again, on its own
+    connection's thread, so a storm of guesses costs the server next to nothing."""
+    delay = ctx.settings.login_failure_delay
+    if delay > 0:
+        ctx.session.hold_until = time.monotonic() + delay
+
+
 def password_login(ctx: Context, name: str, password: str) -> str:
     """Check `password` for account `name` (on the hashing thread) and return the
     account's registered name; raises AccountError: INVALID_CREDENTIALS for a wrong
@@ -54,9 +65,11 @@ def password_login(ctx: Context, name: str, password: str) -> str:
     address = ctx.user.host
     wait = throttle.attempt(address, name)
     if wait > 0:
+        failed(ctx)
         raise AccountError("RATE_LIMITED", wait_text(wait))
     record = ctx.accounts.check_password(name, password)
     if record is None:
+        failed(ctx)
         raise AccountError("INVALID_CREDENTIALS", "Invalid account name or password")
     throttle.forgive(address, name)
     return record.name
@@ -69,6 +82,7 @@ def scram_keys(ctx: Context, name: str) -> ScramKeys | None:
     stays counted); raises AccountError RATE_LIMITED when refused."""
     wait = ctx.login_throttle.attempt(ctx.user.host, name)
     if wait > 0:
+        failed(ctx)
         raise AccountError("RATE_LIMITED", wait_text(wait))
     record = ctx.accounts.get(name)
     return None if record is None else passwords.parse_scram(record.scram)
