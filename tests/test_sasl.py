@@ -164,6 +164,29 @@ def test_plain_login_before_registration(opened: Open) -> None:
     assert account_of(c, "alice") == "alice"
 
 
+def test_a_login_before_nick_and_user_names_what_is_not_known_yet(
+        alice_server: Server) -> None:
+    """irssi waits for the login before sending NICK and USER: 900 then has no nick
+    and no user name to show (`*`), and the welcome comes after them as usual."""
+    c = Client(alice_server.address, "alice")
+    try:
+        c.send("CAP LS 302")
+        c.expect(r" CAP \* LS :")
+        c.send("CAP REQ :sasl")
+        c.expect_exact(f":{S} CAP * ACK :sasl")
+        c.send("AUTHENTICATE PLAIN")
+        c.expect_exact("AUTHENTICATE +")
+        c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+        c.expect_exact(f":{S} 900 * *!*@127.0.0.1 alice :You are now logged in as alice",
+                       f":{S} 903 * :SASL authentication successful")
+        c.send("NICK alice")
+        c.send("USER alice 0 * :Test User")
+        welcome(c)
+        assert account_of(c, "alice") == "alice"
+    finally:
+        c.close()
+
+
 def test_plain_account_names_are_case_insensitive_and_authzid_must_be_the_same(
         opened: Open) -> None:
     c = opened("someone")

@@ -36,11 +36,17 @@ def log_in(ctx: Context, account: str) -> None:
             ctx.accounts.detach(user, user.account)
         user.account = account
         ctx.accounts.attach(user, account)
-        ctx.reply(N.RPL_LOGGEDIN, user.prefix, account, f"You are now logged in as {account}")
+        ctx.reply(N.RPL_LOGGEDIN, mask_of(user), account, f"You are now logged in as {account}")
         if user.registered:
             announce_account(user)
         enforcement.logged_in(ctx)
         ctx.rooms.apply_granted(user)  # its rooms may give its account @ or + (its nick now)
+
+
+def mask_of(user: User) -> str:
+    """900's and 901's `nick!user@host`, with `*` for what the client has not sent yet
+    (a SASL login before NICK and USER, as irssi does it)."""
+    return f"{user.nick or '*'}!{user.username or '*'}@{user.host}"
 
 
 def failed(ctx: Context) -> None:
@@ -164,7 +170,7 @@ def log_out(ctx: Context, user: User | None = None) -> None:
         ctx.accounts.detach(user, user.account)
         user.account = None
         # to `user`, which may not be ctx's (ctx.reply would address ctx.user)
-        user.send(Message(N.RPL_LOGGEDOUT, [user.nick, user.prefix, "You are now logged "
+        user.send(Message(N.RPL_LOGGEDOUT, [user.nick, mask_of(user), "You are now logged "
                                             "out"], source=ctx.settings.server_name)
                   .to_bytes(force_trailing=True))
         if user.registered:
