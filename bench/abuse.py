@@ -9,14 +9,11 @@ and the server's memory at the end.
 """
 from __future__ import annotations
 
-import multiprocessing
 import socket
-import threading
-import time
-from multiprocessing.connection import Connection as Pipe
 from multiprocessing.synchronize import Event as StopEvent
 from types import TracebackType
 
+from .background import Background, job
 from .loadgen import proc_status
 
 JUNK = {
@@ -64,41 +61,23 @@ def _closed(sock: socket.socket) -> bool:
         return True
 
 
-def _run(host: str, port: int, per_kind: int, stop: StopEvent, pipe: Pipe) -> None:
-    results: list[tuple[int, bool]] = []
-    threads = [threading.Thread(target=attack, args=(host, port, kind, i, stop, results))
-               for kind in JUNK for i in range(per_kind)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    pipe.send(results)
-
-
 class Attack:
     """`with Attack(host, port, pid, per_kind):` junk streams while the block runs."""
 
     def __init__(self, host: str, port: int, pid: int, per_kind: int = 4) -> None:
         self.host, self.port, self.pid, self.per_kind = host, port, pid, per_kind
         self.figures: dict[str, float] = {}
-        self._stop = multiprocessing.Event()
-        self._pipe, child = multiprocessing.Pipe(duplex=False)
-        self._process = multiprocessing.Process(
-            target=_run, args=(host, port, per_kind, self._stop, child), daemon=True)
+        self._attackers = Background([job(attack, host, port, kind, i)
+                                      for kind in JUNK for i in range(per_kind)])
 
     def __enter__(self) -> Attack:
-        self._process.start()
-        self._started = time.monotonic()
+        self._attackers.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         rss = proc_status(self.pid).get("VmRSS", 0) / 1024
-        self._stop.set()
-        results: list[tuple[int, bool]] = (self._pipe.recv() if self._pipe.poll(15) else [])
-        self._process.join(5)
-        if self._process.is_alive():
-            self._process.kill()
+        results: list[tuple[int, bool]] = self._attackers.stop(wait=15)[0]
         attackers = len(JUNK) * self.per_kind
         self.figures = {
             "attackers": attackers,

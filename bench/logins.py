@@ -14,16 +14,15 @@ Blocking sockets on threads: a login is a short dialogue, not a stream.
 from __future__ import annotations
 
 import base64
-import multiprocessing
 import socket
 import threading
 import time
-from multiprocessing.connection import Connection as Pipe
 from multiprocessing.synchronize import Event as StopEvent
 from types import TracebackType
 
 import scramp
 
+from .background import Background, job
 from .loadgen import percentile
 
 PASSWORD = "correct-horse-battery"
@@ -211,17 +210,6 @@ def _storm_one(host: str, port: int, index: int, stop: StopEvent,
     results.append(attempts)
 
 
-def _storm(host: str, port: int, connections: int, stop: StopEvent, pipe: Pipe) -> None:
-    results: list[int] = []
-    threads = [threading.Thread(target=_storm_one, args=(host, port, i, stop, results))
-               for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    pipe.send(results)
-
-
 class LoginStorm:
     """`with LoginStorm(host, port, connections):` failed logins while the block runs,
     from their own process (the fan-out's load generator is not disturbed)."""
@@ -229,10 +217,7 @@ class LoginStorm:
     def __init__(self, host: str, port: int, connections: int) -> None:
         self.host, self.port, self.connections = host, port, connections
         self.figures: dict[str, float] = {}
-        self._stop = multiprocessing.Event()
-        self._pipe, child = multiprocessing.Pipe(duplex=False)
-        self._process = multiprocessing.Process(
-            target=_storm, args=(host, port, connections, self._stop, child), daemon=True)
+        self._storm = Background([job(_storm_one, host, port, i) for i in range(connections)])
 
     def __enter__(self) -> LoginStorm:
         self.sasl = offers_sasl(self.host, self.port) is not None
@@ -240,8 +225,7 @@ class LoginStorm:
             return self  # nothing to storm: the row shows "no SASL"
         for i in range(4):   # the accounts the storm guesses at exist
             register(self.host, self.port, f"acct{i}")
-        self._process.start()
-        self._started = time.monotonic()
+        self._storm.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -249,11 +233,6 @@ class LoginStorm:
         if not self.sasl:
             self.figures = {"storm logins failed": float("nan")}
             return
-        self._stop.set()
-        results: list[int] = self._pipe.recv() if self._pipe.poll(20) else []
-        self._process.join(5)
-        if self._process.is_alive():
-            self._process.kill()
-        seconds = time.monotonic() - self._started
+        results, seconds = self._storm.stop(wait=20)
         self.figures = {"storm logins failed": sum(results),
                         "storm attempts/s": sum(results) / seconds}
