@@ -101,8 +101,10 @@ def plan(full: bool, history_rows: int = 0, history_queries: int = 300) -> list[
 
 
 def choose(every: list[Scenario], only: str | None) -> list[Scenario]:
-    """The scenarios whose title contains `only`, with the runs they show or compare with."""
-    picked = [s for s in every if not only or only in s.title]
+    """The scenarios whose title contains `only` (or one of its comma-separated parts:
+    `privmsg,@2000`), with the runs they show or compare with."""
+    parts = [part for part in (only or "").split(",") if part]
+    picked = [s for s in every if not parts or any(part in s.title for part in parts)]
     wanted = {t for s in picked for t in (*s.needs, *([s.of] if s.of else []))}
     wanted |= {t for s in every if s.title in wanted for t in s.needs}
     return [s for s in every if s in picked or s.title in wanted]
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, help="repetitions (default 2 quick, 5 full)")
     p.add_argument("--servers", default="ircish,ircish-nohist,ngircd,miniircd",
                    help=f"comma-separated, of {', '.join(PEERS)}")
-    p.add_argument("--only", help="run only scenarios whose name contains this")
+    p.add_argument("--only", help="run only scenarios whose name contains this (or one "
+                   "of these, comma-separated)")
     p.add_argument("--against", metavar="REF",
                    help="also run ircish as of this commit (e.g. main~5), side by side")
     p.add_argument("--history-rows", type=int, default=1_000_000, metavar="N",

@@ -41,7 +41,7 @@ def test_register_before_connecting_names_the_nick_and_logs_in(server, connect) 
     c.send("NICK alice")
     c.send(f"REGISTER * * {PW}")
     c.expect_exact(f":{S} REGISTER SUCCESS alice :Account created; you are now logged in",
-                   f":{S} 900 alice alice!@127.0.0.1 alice :You are now logged in as alice")
+                   f":{S} 900 alice alice!*@127.0.0.1 alice :You are now logged in as alice")
     c.send("USER alice 0 * :Alice")
     c.send("CAP END")
     c.expect(rf"^:{S} 001 alice ")
