@@ -37,10 +37,12 @@ class Scenario(NamedTuple):
 
 # The history writer's figures over the run, from the server's log (history on only).
 WRITER = ["writer dropped", "writer deepest queue", "writer batch median", "writer batch max"]
+# what the kernel saw of the server, per message delivered (bench/kernel.py)
+KERNEL = ["cpus", "switches/delivery", "syscalls/delivery", "migrations/delivery"]
 FANOUT = ["deliveries/s", "messages/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu",
-          *WRITER]
-RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu", *WRITER]
-PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *WRITER]
+          *KERNEL, *WRITER]
+RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu", *KERNEL, *WRITER]
+PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *KERNEL, *WRITER]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
 ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
          "junk MiB taken", "server RSS MiB", "server_cpu"]

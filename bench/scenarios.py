@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from .abuse import Attack
+from .kernel import KernelCounts, cpus
 from .loadgen import Bot, Loop, cpu_seconds, marked, percentile, proc_status
 from .logins import LoginStorm
 
@@ -24,19 +25,34 @@ def server_cpu(pid: int) -> float:
 
 
 class Window:
-    """Wall time, generator CPU and server CPU over one measured interval."""
+    """Wall time, generator CPU and server CPU over one measured interval, and what the
+    kernel saw of the server (`kernel.py`): `per_delivery` turns its counts into the
+    figures per message delivered."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
+        self.kernel = KernelCounts(pid)
         self.wall = time.monotonic()
         self.cpu = cpu_seconds()
         self.server = server_cpu(pid)
+        self.counts: dict[str, float] = {}
 
     def close(self) -> dict[str, float]:
         wall = time.monotonic() - self.wall
-        return {"seconds": wall,
-                "gen_cpu": (cpu_seconds() - self.cpu) / wall,
-                "server_cpu": (server_cpu(self.pid) - self.server) / wall}
+        figures = {"seconds": wall,
+                   "gen_cpu": (cpu_seconds() - self.cpu) / wall,
+                   "server_cpu": (server_cpu(self.pid) - self.server) / wall}
+        self.counts = self.kernel.close()
+        return figures
+
+    def per_delivery(self, deliveries: int) -> Figures:
+        """The CPUs the server ran on, and the kernel's counts per message delivered."""
+        if deliveries <= 0:
+            return {"cpus": cpus(self.pid)}
+        return {"cpus": cpus(self.pid),
+                "switches/delivery": self.counts["context switches"] / deliveries,
+                "syscalls/delivery": self.counts["syscalls"] / deliveries,
+                "migrations/delivery": self.counts["cpu migrations"] / deliveries}
 
 
 def room_of(loop: Loop, clients: int, room: str, prefix: str) -> list[Bot]:
@@ -149,6 +165,7 @@ def fanout(host: str, port: int, pid: int, clients: int = 200, senders: int = 10
         drain(loop, lambda: sum(b.lines for b in bots) >= sent * receivers + extra)
         delivered = sum(b.lines for b in bots)
         latencies = [v for b in bots for v in b.latencies]
+        figures.update(window.per_delivery(received_in_window))
         figures.update({
             "deliveries/s": received_in_window / timed["seconds"],
             "messages/s": sent / timed["seconds"],
@@ -195,6 +212,7 @@ def privmsg(host: str, port: int, pid: int, pairs: int = 50, seconds: float = 5.
         timed = window.close()
         figures: Figures = {**timed}
         round_trips = sum(bot.lines for bot in left)
+        figures.update(window.per_delivery(sum(bot.lines for bot in left + right)))
         latencies = [v for b in left + right for v in b.latencies]
         figures.update({"round trips/s": round_trips / timed["seconds"],
                         "p50 ms": percentile(latencies, 0.5),

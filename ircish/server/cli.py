@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from . import affinity
 from .accounts import AccountBook, AccountError
 from .accounts.manage import create_offline
 from .archive import open_store
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger().setLevel(settings.log_level.upper())
         if args.create_account is not None:
             return create_account(settings, args.create_account)
+        placed = affinity.place(settings.cpu_affinity)  # before any thread: all inherit it
         server = Server(settings)
     except (ConfigError, PluginError, StoreError) as exc:
         log.error("%s", exc)
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         server.archive.store.close()
         log.error("cannot listen on %s:%s: %s", args.host, args.port, exc.strerror or exc)
         return 2
+    if placed:
+        log.info("%s", placed)
 
     stop_requested = threading.Event()
 

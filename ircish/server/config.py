@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from . import affinity
 from .modes import ROOM_FLAGS, parse_flags
 from .opers import HashPasswordAction, OperSpec, hash_problem
 from .roomsfile import RoomSpec as RoomSpec  # part of this module's API
@@ -158,6 +159,12 @@ class Settings:
     thread_stack_size: int = option(256 * 1024, "stack size of each thread, in bytes",
                                     flag="thread-stack", minimum=32768)
     listen_backlog: int = option(1024, "listen() backlog", minimum=1)
+    cpu_affinity: str = option("auto", "where the threads run: auto (with several CPUs, the "
+                               "chat on one of them, where handing the interpreter lock "
+                               "between threads is cheapest, and password hashing on the "
+                               "others), all (wherever the system puts them) or a CPU "
+                               "number (see affinity.py)", check=affinity.check,
+                               metavar="auto|all|CPU")
     log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
     # resolved at start-up from the files above (not options)
     rooms: list[RoomSpec] = field(default_factory=list)
