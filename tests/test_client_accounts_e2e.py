@@ -11,18 +11,16 @@ import contextlib
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import scramp
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
-from ircish.client.app import ChatApp, history_file, parse_args
+from ircish.client.app import history_file
 from ircish.client.history import timestamp
 
-from .test_client_app import Running
+from .test_client_app import Running, client_app
 from .test_client_e2e import Terminal, terminal  # noqa: F401 (a fixture)
 
 S = ":irc.test"
@@ -75,9 +73,12 @@ class Peer:
             self.log += lines
             self.pending += lines
 
-    def close(self) -> None:
+    def close_conn(self) -> None:
         if self.conn is not None:
             self.conn.close()
+
+    def close(self) -> None:
+        self.close_conn()
         self.listener.close()
 
 
@@ -96,20 +97,10 @@ def homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IRCISH_PASSWORD", raising=False)
 
 
-@contextlib.asynccontextmanager
-async def client(peer: Peer, *args: str) -> AsyncIterator[Running]:
-    host, port = peer.address
-    with create_pipe_input() as pipe:
-        chat = ChatApp(parse_args(["--host", host, "--port", str(port), *args]),
-                       input=pipe, output=DummyOutput())
-        running = Running(chat, pipe, asyncio.ensure_future(chat.run()))
-        try:
-            yield running
-        finally:
-            if peer.conn is not None:
-                peer.conn.close()         # a scripted peer does not answer the QUIT
-            chat.quit()
-            await asyncio.wait_for(running.task, 10)
+def client(peer: Peer, *args: str) -> contextlib.AbstractAsyncContextManager[Running]:
+    """The client app against the scripted peer, which closes its side before the QUIT
+    (it would not answer it)."""
+    return client_app(peer, *args, before_quit=peer.close_conn, wait=10)
 
 
 async def off(call: Callable[[], object]) -> object:

@@ -8,6 +8,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
@@ -54,9 +55,17 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+class Listening(Protocol):
+    @property
+    def address(self) -> tuple[str, int]: ...
+
+
 @contextlib.asynccontextmanager
-async def client_app(server: Server, *args: str) -> AsyncIterator[Running]:
-    """`ircish --host H --port P ARGS` running until the block ends (or it quits)."""
+async def client_app(server: Server | Listening, *args: str,
+                     before_quit: Callable[[], object] = lambda: None,
+                     wait: float = 5) -> AsyncIterator[Running]:
+    """`ircish --host H --port P ARGS` running until the block ends (or it quits);
+    `before_quit` runs first (a scripted peer closes its side: it would not answer)."""
     host, port = server.address
     with create_pipe_input() as pipe:
         chat = ChatApp(parse_args(["--host", host, "--port", str(port), *args]),
@@ -65,8 +74,9 @@ async def client_app(server: Server, *args: str) -> AsyncIterator[Running]:
         try:
             yield running
         finally:
+            before_quit()
             chat.quit()
-            await asyncio.wait_for(running.task, 5)
+            await asyncio.wait_for(running.task, wait)
 
 
 def test_talk_in_a_room_paste_and_long_lines(server: Server, connect: Callable[..., Client]) -> None:

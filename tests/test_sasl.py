@@ -72,6 +72,13 @@ def opened(alice_server: Server) -> Iterator[Open]:
         c.close()
 
 
+def send_plain(c: Client, authcid: str, password: str, authzid: str = "") -> None:
+    """A whole PLAIN exchange up to the server's answer (left to the caller)."""
+    c.send("AUTHENTICATE PLAIN")
+    c.expect_exact("AUTHENTICATE +")
+    c.send(f"AUTHENTICATE {plain(authcid, password, authzid)}")
+
+
 def logged_in(nick: str, account: str) -> tuple[str, str]:
     return (f":{S} 900 {nick} {nick}!~{nick}@127.0.0.1 {account} "
             f":You are now logged in as {account}",
@@ -154,9 +161,7 @@ def test_cap_ls_302_offers_the_mechanisms_that_work_and_301_a_bare_sasl(
 
 def test_plain_login_before_registration(opened: Open) -> None:
     c = opened("alice")
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+    send_plain(c, "alice", PASSWORD)
     c.expect_exact(*logged_in("alice", "alice"))
     c.send("CAP END")
     c.expect_exact(f":{S} 001 alice :Welcome to the ircish IRC network alice!~alice@127.0.0.1")
@@ -174,9 +179,7 @@ def test_a_login_before_nick_and_user_names_what_is_not_known_yet(
         c.expect(r" CAP \* LS :")
         c.send("CAP REQ :sasl")
         c.expect_exact(f":{S} CAP * ACK :sasl")
-        c.send("AUTHENTICATE PLAIN")
-        c.expect_exact("AUTHENTICATE +")
-        c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+        send_plain(c, "alice", PASSWORD)
         c.expect_exact(f":{S} 900 * *!*@127.0.0.1 alice :You are now logged in as alice",
                        f":{S} 903 * :SASL authentication successful")
         c.send("NICK alice")
@@ -190,14 +193,10 @@ def test_a_login_before_nick_and_user_names_what_is_not_known_yet(
 def test_plain_account_names_are_case_insensitive_and_authzid_must_be_the_same(
         opened: Open) -> None:
     c = opened("someone")
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('ALICE', PASSWORD, authzid='bob')}")
+    send_plain(c, "ALICE", PASSWORD, authzid="bob")
     c.expect_exact(failed("someone", "You may only log in as yourself (authzid must be "
                                      "empty or the account name)"))
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('ALICE', PASSWORD, authzid='Alice')}")
+    send_plain(c, "ALICE", PASSWORD, authzid="Alice")
     c.expect_exact(*logged_in("someone", "alice"))  # its registered spelling
 
 
@@ -205,9 +204,7 @@ def test_plain_wrong_password_and_unknown_account_fail_alike(opened: Open) -> No
     c = opened("carol")
     answers = []
     for name, password in (("alice", "wrong password"), ("nobody", PASSWORD)):
-        c.send("AUTHENTICATE PLAIN")
-        c.expect_exact("AUTHENTICATE +")
-        c.send(f"AUTHENTICATE {plain(name, password)}")
+        send_plain(c, name, password)
         answers.append(c.next_line())
     assert answers == [failed("carol", "Invalid account name or password")] * 2
     welcome(c)
@@ -220,9 +217,7 @@ def test_abort_then_retry(opened: Open) -> None:
     c.expect_exact("AUTHENTICATE +")
     c.send("AUTHENTICATE *")
     c.expect_exact(f":{S} 906 alice :SASL authentication aborted")
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+    send_plain(c, "alice", PASSWORD)
     c.expect_exact(*logged_in("alice", "alice"))
 
 
@@ -330,22 +325,16 @@ def test_too_many_failures_on_one_connection_close_it(opened: Open) -> None:
 def test_after_registration_authenticate_logs_in_again_as_another_account(
         alice_server: Server, opened: Open) -> None:
     c = opened("alice")
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+    send_plain(c, "alice", PASSWORD)
     c.expect_exact(*logged_in("alice", "alice"))
     welcome(c)
     watcher = opened("watcher", caps="sasl account-notify")
     welcome(watcher)
     together("#r", c, watcher)
-    c.send("AUTHENTICATE PLAIN")            # already authenticated: no 907 (sasl-3.2)
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('alice', 'wrong password')}")
+    send_plain(c, "alice", "wrong password")  # already authenticated: no 907 (sasl-3.2)
     c.expect_exact(failed("alice", "Invalid account name or password"))
     assert account_of(watcher, "alice") == "alice"  # a failed re-auth changes nothing
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send("AUTHENTICATE " + plain("bob", "bob's password"))
+    send_plain(c, "bob", "bob's password")
     c.expect_exact(*logged_in("alice", "bob"))
     watcher.expect_exact(":alice!~alice@127.0.0.1 ACCOUNT bob")
     assert account_of(watcher, "alice") == "bob"
@@ -432,9 +421,7 @@ def test_a_logged_in_user_shows_its_account_everywhere(opened: Open) -> None:
     welcome(ext)
     together("#r", tagged, ext)
     c = opened("alice")
-    c.send("AUTHENTICATE PLAIN")
-    c.expect_exact("AUTHENTICATE +")
-    c.send(f"AUTHENTICATE {plain('alice', PASSWORD)}")
+    send_plain(c, "alice", PASSWORD)
     c.expect_exact(*logged_in("alice", "alice"))
     welcome(c)
     c.join("#r")
