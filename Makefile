@@ -7,9 +7,24 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 6667
 
-.PHONY: run test lint client bench bench-full soak venv clean
+.PHONY: run test lint client bench bench-full soak venv native pure clean
 
 venv: $(STAMP)
+
+# The per-message modules compiled with mypyc, in place (build_native.py lists them and
+# says why); rebuilt when one of them changes. Without a C compiler the pure-Python
+# modules run as before.
+NATIVE_SOURCES := $(shell sed -n 's/^    "\(ircish\/.*\.py\)",$$/\1/p' build_native.py)
+NATIVE := build/native/.built
+
+native: $(NATIVE)
+
+$(NATIVE): $(STAMP) build_native.py $(NATIVE_SOURCES)
+	$(BIN)/python build_native.py || echo "ircish: could not compile $(NATIVE_SOURCES): the pure-Python modules run"
+	@mkdir -p $(@D) && touch $@
+
+pure:
+	rm -f $(foreach s,$(NATIVE_SOURCES),$(s:.py=).cpython-*.so $(s:.py=)__mypyc.cpython-*.so) $(NATIVE)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +32,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(NATIVE)
 	$(BIN)/ircish-server --host $(HOST) --port $(PORT) --rooms rooms.yaml
 
-client: $(STAMP)
+client: $(STAMP) $(NATIVE)
 	$(BIN)/ircish --host $(HOST) --port $(PORT) $(if $(NICK),--nick $(NICK))
 
 # Lint and types first: they take seconds and make CI enforce them.
-test: lint
+test: lint $(NATIVE)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -32,10 +47,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # make bench AGAINST=<commit>: the same run also measures ircish as of that commit.
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(BIN)/python -m bench $(if $(AGAINST),--against $(AGAINST))
 
-bench-full: $(STAMP)
+bench-full: $(STAMP) $(NATIVE)
 	$(BIN)/python -m bench --full
 
 soak: $(STAMP)

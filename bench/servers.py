@@ -214,6 +214,10 @@ class IrcishAt(Ircish):
             link = self.checkout.joinpath(*package.split("."))
             if package and not link.exists():
                 link.symlink_to(self.checkout / folder, target_is_directory=True)
+        # Compiled as `make` compiles it, where that commit has compiled modules.
+        if (self.checkout / "build_native.py").exists():
+            subprocess.run([sys.executable, "build_native.py"], cwd=self.checkout,
+                           check=True, capture_output=True)
         # `python -m` puts its working directory first on sys.path: run from the
         # checkout, and make sure that is the code that runs.
         found = subprocess.run([sys.executable, "-c", "import ircish; print(ircish.__file__)"],

@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 
 from ..protocol import escape_tag_value
-from .outbox import Sink, staging
+from .outbox import Sink
+from .staging import staging
 
 
 class labeled_response:

@@ -20,10 +20,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
-if TYPE_CHECKING:
-    from .labeled import labeled_response
+from .staging import staging
 
 
 class Socket(Protocol):
@@ -63,16 +62,6 @@ class Sink(Protocol):
     def flush(self, writable: bool = False) -> None: ...
 
 
-class _Staging(threading.local):
-    """This thread's delivery state. The class attributes are what every thread starts
-    with (reading one is as cheap as reading a set one: the hot path reads `stage`)."""
-
-    stage: dict[Sink, list[bytes]] | None = None  # staged lines, while a batch is open
-    owed: set[Sink] | None = None  # committed early (put_now): the batch's end flushes them
-    label: labeled_response | None = None  # the labeled command being gathered, if any
-
-
-staging = _Staging()
 
 
 class delivery_batch:
@@ -301,13 +290,16 @@ class Outbox:
                 self._size -= sent
                 if rest:
                     self._chunks.insert(0, rest)
-                if rest or pending:
+                full = bool(rest or pending)
+                if full:
                     self._state = WAITING  # the writer takes over when it can send
-                    break
-                if not self._chunks:
+                elif not self._chunks:
                     self._state = IDLE
                     return
-                chunks, self._chunks = self._chunks, []
+                else:
+                    chunks, self._chunks = self._chunks, []
+            if full:  # (not a break inside the with: mypyc compiles no such break)
+                break
         self._writer.watch(self)
 
     def finish(self, wait: float = 0.2) -> None:
