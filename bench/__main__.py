@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from . import history, logins, scenarios
+from . import history, logins, pipeline, scenarios
 from .history_fill import Filled, fill
 from .loadgen import raise_fd_limit
 from .servers import PEERS, IrcishAt, Peer
@@ -42,6 +42,7 @@ KERNEL = ["cpus", "switches/delivery", "syscalls/delivery", "migrations/delivery
 FANOUT = ["deliveries/s", "messages/s", "lost", "p50 ms", "p99 ms", "server_cpu", "gen_cpu",
           *KERNEL, *WRITER]
 RATED = ["p50 ms", "p99 ms", "lost", "server_cpu", "gen_cpu", *KERNEL, *WRITER]
+PIPELINE = ["server µs/message", "messages/s", "lost"]
 PRIVMSG = ["round trips/s", "p50 ms", "p99 ms", "server_cpu", "gen_cpu", *KERNEL, *WRITER]
 CONNECT = ["registered", "registrations/s", "threads", "RSS MiB", "KiB/client"]
 ABUSE = ["deliveries/s", "vs no attack", "p99 ms", "attackers", "attackers dropped",
@@ -58,7 +59,7 @@ SEARCH = ["search p50 ms", "search p99 ms", "search max ms", "search msgs/reply"
           "RSS growth MiB", "db MiB"]
 BASELINE = "history empty"
 # shown on each run's progress line
-PROGRESS = ("deliveries/s", "logins/s", "storm attempts/s", "round trips/s", "p99 ms",
+PROGRESS = ("deliveries/s", "server µs/message", "logins/s", "storm attempts/s", "round trips/s", "p99 ms",
             "attackers dropped", "registrations/s",
             "KiB/client", "lost", "writer deepest queue", "latest p99 ms", "before p99 ms",
             "search p99 ms", "RSS MiB", "RSS growth MiB")
@@ -78,6 +79,7 @@ def plan(full: bool, history_rows: int = 0, history_queries: int = 300) -> list[
                             {"clients": 200, "seconds": secs, "rate": rate}, RATED))
     out.append(Scenario("privmsg 50 pairs", scenarios.privmsg,
                         {"pairs": 50, "seconds": secs}, PRIVMSG))
+    out.append(Scenario("privmsg pipelined", pipeline.pipeline, {}, PIPELINE))
     for clients in ([1000, 5000, 10000] if full else [1000]):
         out.append(Scenario(f"connect {clients}", scenarios.connect,
                             {"clients": clients}, CONNECT))

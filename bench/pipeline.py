@@ -1,0 +1,70 @@
+"""The cost of one message with no waiting in it: a sender writes `messages` private
+messages to a receiver in one go, and the server's CPU time is divided by them.
+
+In the other scenarios a message also pays for waking threads, for the scheduler and
+for the load generator's own pace; here a reader thread finds its input already
+waiting and works through it, so what is measured is the server's own work per
+message: framing, parsing, relaying, rendering, queueing, sending, and history (the
+ircish/ircish-nohist columns tell that part apart). It is the figure a change to the
+per-message path (compiling it, say: build_native.py) moves first.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from .scenarios import Figures, server_cpu
+
+TEXT = b"x" * 60
+
+
+def _registered(host: str, port: int, nick: str, wait: float = 30.0) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=wait)
+    sock.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n".encode())
+    seen = b""
+    deadline = time.monotonic() + wait
+    while b" 376 " not in seen and b" 422 " not in seen:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{nick}: no end of MOTD")
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"{nick}: closed while registering")
+        seen = seen[-512:] + chunk
+    return sock
+
+
+def pipeline(host: str, port: int, pid: int, messages: int = 40_000,
+             wait: float = 60.0) -> Figures:
+    sender = _registered(host, port, "pipesend")
+    receiver = _registered(host, port, "piperecv")
+    try:
+        got = 0
+        done = threading.Event()
+
+        def read() -> None:
+            nonlocal got
+            receiver.settimeout(wait)
+            try:
+                while got < messages:
+                    chunk = receiver.recv(1 << 20)
+                    if not chunk:
+                        break
+                    got += chunk.count(b"\n")
+            except OSError:
+                pass
+            done.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        line = b"PRIVMSG piperecv :" + TEXT + b"\r\n"
+        cpu, wall = server_cpu(pid), time.monotonic()
+        sender.sendall(line * messages)
+        done.wait(wait)
+        wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
+        return {"server µs/message": cpu / max(1, got) * 1e6,
+                "messages/s": got / wall,
+                "lost": messages - got}
+    finally:
+        sender.close()
+        receiver.close()
