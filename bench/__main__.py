@@ -59,8 +59,8 @@ SEARCH = ["search p50 ms", "search p99 ms", "search max ms", "search msgs/reply"
           "RSS growth MiB", "db MiB"]
 BASELINE = "history empty"
 # shown on each run's progress line
-PROGRESS = ("deliveries/s", "server µs/message", "logins/s", "storm attempts/s", "round trips/s", "p99 ms",
-            "attackers dropped", "registrations/s",
+PROGRESS = ("deliveries/s", "server µs/message", "logins/s", "storm attempts/s",
+            "round trips/s", "p99 ms", "attackers dropped", "registrations/s",
             "KiB/client", "lost", "writer deepest queue", "latest p99 ms", "before p99 ms",
             "search p99 ms", "RSS MiB", "RSS growth MiB")
 
