@@ -21,6 +21,11 @@ MODULES = [
     "ircish/server/outbox.py",
     "ircish/server/messaging.py",
     "ircish/server/connection.py",
+    "ircish/server/registry.py",
+    "ircish/server/context.py",
+    "ircish/server/archive.py",
+    "ircish/server/replies.py",
+    "ircish/server/labeled.py",
 ]
 
 if __name__ == "__main__":
