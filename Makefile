@@ -56,5 +56,5 @@ bench-full: $(STAMP) $(NATIVE)
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
 
-clean:
+clean: pure
 	rm -rf $(VENV) build *.egg-info .pytest_cache
