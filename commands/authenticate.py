@@ -73,9 +73,7 @@ def begin(ctx: Context, state: sasl.SaslState, name: str) -> None:
     if name not in mechanisms:
         ctx.reply(N.RPL_SASLMECHS, ",".join(mechanisms), "are available SASL mechanisms")
         # not a guess (a client trying its preferred mechanism first): no hold
-        count_failure(ctx, state, N.ERR_SASLFAIL,
-                      f"SASL authentication failed: {sasl.unavailable(name, ctx.settings)}",
-                      hold=False)
+        refuse(ctx, state, sasl.unavailable(name, ctx.settings), hold=False)
         return
     wait = ctx.login_throttle.refused(ctx.user.host) if name != sasl.EXTERNAL else 0.0
     if wait > 0:  # refused before any exchange (EXTERNAL guesses nothing: never)
@@ -103,8 +101,8 @@ def answer(ctx: Context, state: sasl.SaslState, step: sasl.Step) -> None:
         refuse(ctx, state, step.text)
 
 
-def refuse(ctx: Context, state: sasl.SaslState, why: str) -> None:
-    count_failure(ctx, state, N.ERR_SASLFAIL, f"SASL authentication failed: {why}")
+def refuse(ctx: Context, state: sasl.SaslState, why: str, hold: bool = True) -> None:
+    count_failure(ctx, state, N.ERR_SASLFAIL, f"SASL authentication failed: {why}", hold)
 
 
 def count_failure(ctx: Context, state: sasl.SaslState, numeric: str, text: str,
