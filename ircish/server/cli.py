@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if placed:
         log.info("%s", placed)
+    # What exists now (modules, the command table, settings, rooms) lives as long as the
+    # server: out of the collector's way, so its full collections scan only what clients
+    # make (the interpreter lock is held for the whole of a collection).
+    gc.freeze()
 
     stop_requested = threading.Event()
 

@@ -23,7 +23,7 @@ import heapq
 import sqlite3
 from collections.abc import Iterable
 
-from .base import MESSAGE_COMMANDS, Record
+from .base import MESSAGE_COMMANDS
 
 _MESSAGES_ONLY = "command IN ('PRIVMSG', 'NOTICE')"
 _CHUNK = 256          # rows per upsert statement (3 parameters each)
@@ -43,16 +43,15 @@ def sides(target_key: str) -> set[str]:
     return {a, b}
 
 
-def note(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
-    """The writer, in the transaction that inserts `records`: their conversations'
-    sides, with the latest message time of each."""
+def note(conn: sqlite3.Connection, records: Iterable[tuple[str, str, int]]) -> None:
+    """The writer, in the transaction that inserts records (given as their target key,
+    command and time): their conversations' sides, with the latest message time of each."""
     latest: dict[str, int] = {}
-    for r in records:
-        key = r.target_key
-        if key[:1] in "#&" or r.command not in MESSAGE_COMMANDS or " " not in key:
+    for key, command, when in records:
+        if key[:1] in "#&" or command not in MESSAGE_COMMANDS or " " not in key:
             continue
-        if latest.get(key, -1) < r.time_ms:
-            latest[key] = r.time_ms
+        if latest.get(key, -1) < when:
+            latest[key] = when
     rows = [(party, key, t) for key, t in latest.items() if _storable(key)
             for party in sides(key)]
     for start in range(0, len(rows), _CHUNK):

@@ -38,7 +38,7 @@ from .base import (
     UnknownMessage,
     WriterStats,
 )
-from .batcher import Batcher, OnWriter, Redact
+from .batcher import Batcher, OnWriter, Redact, pending
 from .kept import ForgetAccount, ForgetRoom, ReadMarker
 from .prune import Pruning, Throttled
 from .search import search as fts_search
@@ -130,7 +130,7 @@ class SqliteStore:
     # --- writes: queued -----------------------------------------------------------------
 
     def append(self, record: Record) -> None:
-        self._batcher.put(record)
+        self._batcher.put(pending(record))
 
     def redact(self, target_key: str, msgid: str) -> None:
         self._batcher.put(Redact(target_key, msgid))
