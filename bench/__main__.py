@@ -80,6 +80,7 @@ def plan(full: bool, history_rows: int = 0, history_queries: int = 300) -> list[
     out.append(Scenario("privmsg 50 pairs", scenarios.privmsg,
                         {"pairs": 50, "seconds": secs}, PRIVMSG))
     out.append(Scenario("privmsg pipelined", pipeline.pipeline, {}, PIPELINE))
+    out.append(Scenario("privmsg one at a time", pipeline.one_at_a_time, {}, PIPELINE))
     for clients in ([1000, 5000, 10000] if full else [1000]):
         out.append(Scenario(f"connect {clients}", scenarios.connect,
                             {"clients": clients}, CONNECT))

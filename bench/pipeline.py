@@ -1,5 +1,6 @@
 """The cost of one message with no waiting in it: a sender writes `messages` private
-messages to a receiver in one go, and the server's CPU time is divided by them.
+messages to a receiver in one go, and the server's CPU time is divided by them; and the
+same message sent one at a time (`one_at_a_time`), each waiting for the last to arrive.
 
 In the other scenarios a message also pays for waking threads, for the scheduler and
 for the load generator's own pace; here a reader thread finds its input already
@@ -7,6 +8,12 @@ waiting and works through it, so what is measured is the server's own work per
 message: framing, parsing, relaying, rendering, queueing, sending, and history (the
 ircish/ircish-nohist columns tell that part apart). It is the figure a change to the
 per-message path (compiling it, say: build_native.py) moves first.
+
+One at a time, every message arrives alone: the server's reader wakes for it, handles
+it and goes back to sleep, and nothing else runs meanwhile. The difference between the
+two figures is what a message costs because it arrives alone (the wake-up, a system
+call or two that pipelining shares among many messages, caches gone cold), the cost a
+thread per client pays in the private-message ping-pong.
 """
 from __future__ import annotations
 
@@ -61,6 +68,38 @@ def pipeline(host: str, port: int, pid: int, messages: int = 40_000,
         cpu, wall = server_cpu(pid), time.monotonic()
         sender.sendall(line * messages)
         done.wait(wait)
+        wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
+        return {"server µs/message": cpu / max(1, got) * 1e6,
+                "messages/s": got / wall,
+                "lost": messages - got}
+    finally:
+        sender.close()
+        receiver.close()
+
+
+def one_at_a_time(host: str, port: int, pid: int, messages: int = 10_000,
+                  wait: float = 10.0) -> Figures:
+    sender = _registered(host, port, "seqsend")
+    receiver = _registered(host, port, "seqrecv")
+    receiver.settimeout(wait)
+    line = b"PRIVMSG seqrecv :" + TEXT + b"\r\n"
+    got = 0
+    try:
+        cpu, wall = server_cpu(pid), time.monotonic()
+        try:
+            for _ in range(messages):
+                sender.sendall(line)
+                chunk = receiver.recv(65536)
+                while not chunk.endswith(b"\n"):   # (a line is never split over reads
+                    more = receiver.recv(65536)     # here but TCP does not promise it)
+                    if not more:
+                        break
+                    chunk += more
+                if not chunk:
+                    break
+                got += chunk.count(b"\n")
+        except OSError:     # a message that does not arrive in `wait`: counted as lost
+            pass
         wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
         return {"server µs/message": cpu / max(1, got) * 1e6,
                 "messages/s": got / wall,
