@@ -12,14 +12,16 @@ per-message path (compiling it, say: build_native.py) moves first.
 One at a time, every message arrives alone: the server's reader wakes for it, handles
 it and goes back to sleep, and nothing else runs meanwhile. The difference between the
 two figures is what a message costs because it arrives alone (the wake-up, a system
-call or two that pipelining shares among many messages, caches gone cold), the cost a
-thread per client pays in the private-message ping-pong.
+call or two that pipelining shares among many messages, caches gone cold): what a thread
+per client pays for every private message in the ping-pong, where an event loop shares
+one wake-up among all the sockets ready at once.
 """
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from .scenarios import Figures, server_cpu
 
@@ -41,11 +43,31 @@ def _registered(host: str, port: int, nick: str, wait: float = 30.0) -> socket.s
     return sock
 
 
+Exchange = Callable[[socket.socket, socket.socket, bytes], int]
+
+
+def _measured(host: str, port: int, pid: int, prefix: str, messages: int,
+              exchange: Exchange) -> Figures:
+    """Register a sender and a receiver, run `exchange(sender, receiver, line)` (it
+    returns the lines received) and divide the server's CPU by what arrived."""
+    sender = _registered(host, port, f"{prefix}send")
+    receiver = _registered(host, port, f"{prefix}recv")
+    line = f"PRIVMSG {prefix}recv :".encode() + TEXT + b"\r\n"
+    try:
+        cpu, wall = server_cpu(pid), time.monotonic()
+        got = exchange(sender, receiver, line)
+        wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
+        return {"server µs/message": cpu / max(1, got) * 1e6,
+                "messages/s": got / wall,
+                "lost": messages - got}
+    finally:
+        sender.close()
+        receiver.close()
+
+
 def pipeline(host: str, port: int, pid: int, messages: int = 40_000,
              wait: float = 60.0) -> Figures:
-    sender = _registered(host, port, "pipesend")
-    receiver = _registered(host, port, "piperecv")
-    try:
+    def exchange(sender: socket.socket, receiver: socket.socket, line: bytes) -> int:
         got = 0
         done = threading.Event()
 
@@ -62,36 +84,25 @@ def pipeline(host: str, port: int, pid: int, messages: int = 40_000,
                 pass
             done.set()
 
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        line = b"PRIVMSG piperecv :" + TEXT + b"\r\n"
-        cpu, wall = server_cpu(pid), time.monotonic()
+        threading.Thread(target=read, daemon=True).start()
         sender.sendall(line * messages)
         done.wait(wait)
-        wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
-        return {"server µs/message": cpu / max(1, got) * 1e6,
-                "messages/s": got / wall,
-                "lost": messages - got}
-    finally:
-        sender.close()
-        receiver.close()
+        return got
+
+    return _measured(host, port, pid, "pipe", messages, exchange)
 
 
 def one_at_a_time(host: str, port: int, pid: int, messages: int = 10_000,
                   wait: float = 10.0) -> Figures:
-    sender = _registered(host, port, "seqsend")
-    receiver = _registered(host, port, "seqrecv")
-    receiver.settimeout(wait)
-    line = b"PRIVMSG seqrecv :" + TEXT + b"\r\n"
-    got = 0
-    try:
-        cpu, wall = server_cpu(pid), time.monotonic()
+    def exchange(sender: socket.socket, receiver: socket.socket, line: bytes) -> int:
+        receiver.settimeout(wait)
+        got = 0
         try:
             for _ in range(messages):
                 sender.sendall(line)
                 chunk = receiver.recv(65536)
-                while not chunk.endswith(b"\n"):   # (a line is never split over reads
-                    more = receiver.recv(65536)     # here but TCP does not promise it)
+                while chunk and not chunk.endswith(b"\n"):  # (TCP may split a line)
+                    more = receiver.recv(65536)
                     if not more:
                         break
                     chunk += more
@@ -100,10 +111,6 @@ def one_at_a_time(host: str, port: int, pid: int, messages: int = 10_000,
                 got += chunk.count(b"\n")
         except OSError:     # a message that does not arrive in `wait`: counted as lost
             pass
-        wall, cpu = time.monotonic() - wall, server_cpu(pid) - cpu
-        return {"server µs/message": cpu / max(1, got) * 1e6,
-                "messages/s": got / wall,
-                "lost": messages - got}
-    finally:
-        sender.close()
-        receiver.close()
+        return got
+
+    return _measured(host, port, pid, "seq", messages, exchange)
